@@ -1,0 +1,19 @@
+//! The school's behaviour rules as plain Rust.
+//!
+//! Nothing here performs I/O or knows about AWS: ids that can only hold valid
+//! values, the behaviour policy, the traffic-light ladder, the calendar that
+//! decides which lesson or day a moment belongs to, and the table that says
+//! which role may do what. Every function builds on these types.
+
+pub mod behaviour;
+pub mod calendar;
+pub mod ids;
+pub mod light;
+pub mod policy;
+pub mod role;
+
+pub use behaviour::{Note, Reason};
+pub use ids::{BehaviourId, BehaviourTypeId, ClassId, IdError, PupilId, SchoolId, StaffId};
+pub use light::{Light, LightEntry};
+pub use policy::{BehaviourType, Ladder, LightScope, Policy, Stage};
+pub use role::{Permission, Role};
