@@ -1,0 +1,163 @@
+//! Reading requests and writing answers: JSON bodies with a size limit and no
+//! unknown fields, query parameters, the `Idempotency-Key` header.
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::problem::{FieldError, Problem};
+
+/// Parses a JSON body of at most `limit` bytes into `T`. Errors name the
+/// field (as a JSON path) and say why.
+pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result<T, Problem> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.len() > limit {
+        return Err(Problem::too_large(limit));
+    }
+    if let Some(kind) = request.headers().get(http::header::CONTENT_TYPE) {
+        let kind = kind.to_str().unwrap_or_default().to_ascii_lowercase();
+        if !kind.starts_with("application/json") {
+            return Err(Problem::unsupported_media_type());
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::malformed("the request needs a JSON body"));
+    }
+
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut reader).map_err(|error| {
+        let inner = error.inner();
+        if !inner.is_data() {
+            return Problem::malformed(format!("the body is not valid JSON: {}", without_position(inner)));
+        }
+        let message = without_position(inner);
+        let path = error.path().to_string();
+        let field = match unknown_field(&message) {
+            Some(name) if path == "." => name.to_owned(),
+            _ => path,
+        };
+        Problem::invalid(vec![FieldError::new(field, message)])
+    })?;
+    reader
+        .end()
+        .map_err(|e| Problem::malformed(format!("the body is not valid JSON: {}", without_position(&e))))?;
+    Ok(value)
+}
+
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// A query parameter, or none. An empty value counts as absent.
+pub fn query(request: &Request, name: &str) -> Option<String> {
+    request
+        .query_string_parameters_ref()
+        .and_then(|params| params.first(name))
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// Rejects query parameters the route does not know, so typos are not
+/// silently ignored.
+pub fn only_known_query(request: &Request, known: &[&str]) -> Result<(), Problem> {
+    let Some(params) = request.query_string_parameters_ref() else { return Ok(()) };
+    let mut unknown: Vec<FieldError> = params
+        .iter()
+        .filter(|(name, _)| !known.contains(name))
+        .map(|(name, _)| FieldError::new(name, "is not a parameter of this route"))
+        .collect();
+    unknown.dedup();
+    if unknown.is_empty() { Ok(()) } else { Err(Problem::invalid(unknown)) }
+}
+
+/// The caller's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(request: &Request) -> Result<Option<String>, Problem> {
+    let Some(value) = request.headers().get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().unwrap_or_default();
+    let valid = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic());
+    if valid {
+        Ok(Some(key.to_owned()))
+    } else {
+        Err(Problem::invalid_field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))
+    }
+}
+
+/// A JSON answer.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    match serde_json::to_string(value) {
+        Ok(body) => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::Text(body))
+            .expect("a valid response"),
+        Err(_) => Problem::internal().to_response(),
+    }
+}
+
+/// A JSON answer already serialised, such as one replayed for a retry.
+pub fn raw_json(status: u16, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Sample {
+        pupil_ids: Vec<u32>,
+        note: Option<String>,
+    }
+
+    fn request(body: &str) -> Request {
+        let mut request = Request::new(Body::Text(body.to_owned()));
+        request.headers_mut().insert("content-type", "application/json".parse().unwrap());
+        request
+    }
+
+    #[test]
+    fn names_the_field_with_the_wrong_type() {
+        let problem = json_body::<Sample>(&request(r#"{"pupilIds":[1,"x"]}"#), 1024).unwrap_err();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors[0].field, "pupilIds[1]");
+    }
+
+    #[test]
+    fn names_unknown_fields() {
+        let problem = json_body::<Sample>(&request(r#"{"pupilIds":[],"colour":1}"#), 1024).unwrap_err();
+        assert_eq!(problem.errors[0].field, "colour");
+    }
+
+    #[test]
+    fn refuses_malformed_and_oversized_bodies() {
+        assert_eq!(json_body::<Sample>(&request("{"), 1024).unwrap_err().kind, Problem::malformed("").kind);
+        assert_eq!(json_body::<Sample>(&request(r#"{"pupilIds":[]} x"#), 1024).unwrap_err().status, 400);
+        assert_eq!(json_body::<Sample>(&request(&" ".repeat(2000)), 1024).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        let mut req = request("");
+        assert_eq!(idempotency_key(&req).unwrap(), None);
+        req.headers_mut().insert("idempotency-key", "abc-123".parse().unwrap());
+        assert_eq!(idempotency_key(&req).unwrap().as_deref(), Some("abc-123"));
+        req.headers_mut().insert("idempotency-key", "a b".parse().unwrap());
+        assert!(idempotency_key(&req).is_err());
+    }
+}
