@@ -1,9 +1,48 @@
-//! Free text that staff attach to behaviours. Notes may hold personal
-//! details, so their `Debug` never prints the text and they never reach logs.
+//! A logged behaviour and its withdrawal, as facts, and the free text staff
+//! attach to them. Notes may hold personal details, so their `Debug` never
+//! prints the text and they never reach logs or queues.
 
 use std::fmt;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::ids::{BehaviourId, BehaviourTypeId, ClassId, PupilId, StaffId};
+
+/// A behaviour logged for one pupil in one lesson. Immutable once written;
+/// a withdrawal is a later fact that refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Behaviour {
+    pub id: BehaviourId,
+    pub pupil_id: PupilId,
+    pub class_id: ClassId,
+    pub behaviour_type_id: BehaviourTypeId,
+    /// The type's name when it was logged.
+    pub behaviour_type_name: String,
+    pub positive: bool,
+    pub points: i32,
+    pub steps: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Note>,
+    pub occurred_at: DateTime<Utc>,
+    /// The school-local date of the lesson the behaviour belongs to.
+    pub lesson_date: NaiveDate,
+    pub logged_at: DateTime<Utc>,
+    pub logged_by: StaffId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
+}
+
+/// The fact that a behaviour was logged by mistake and no longer counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Withdrawal {
+    pub id: BehaviourId,
+    pub reason: Reason,
+    pub withdrawn_at: DateTime<Utc>,
+    pub withdrawn_by: StaffId,
+}
 
 /// Why a text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

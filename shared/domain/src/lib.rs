@@ -7,12 +7,14 @@
 
 pub mod behaviour;
 pub mod calendar;
+pub mod events;
 pub mod ids;
 pub mod light;
 pub mod policy;
 pub mod role;
 
-pub use behaviour::{Note, Reason};
+pub use behaviour::{Behaviour, Note, Reason, Withdrawal};
+pub use events::{BehaviourEvent, BehaviourFact};
 pub use ids::{BehaviourId, BehaviourTypeId, ClassId, IdError, PupilId, SchoolId, StaffId};
 pub use light::{Light, LightEntry};
 pub use policy::{BehaviourType, Ladder, LightScope, Policy, Stage};

@@ -1,0 +1,828 @@
+//! Behaviours, the lights they move and the points they earn.
+//!
+//! Logging is a command: the request record, written in the same
+//! transaction as the first behaviours, holds the whole command, how far it
+//! has got and, once done, the answer and the event to publish. A retry with
+//! the same request id finds the record and replays the answer; a command cut
+//! short (a crash between transactions) is finished by whoever finds it
+//! next, with the ids it planned, so nothing is written twice.
+//!
+//! A transaction holds at most 100 writes, and each pupil needs three (the
+//! behaviour, the light, the points), so a class is written 33 pupils at a
+//! time, each batch atomic, each pupil's three writes in the same batch.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::light::LightSummary;
+use domain::{
+    Behaviour, BehaviourEvent, BehaviourFact, BehaviourId, ClassId, Ladder, Light, LightEntry, LightScope,
+    PupilId, SchoolId, StaffId, Withdrawal,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::dynamo::{Item, backoff, key, n, s, text};
+use crate::error::StoreError;
+use crate::keys;
+
+/// Pupils written per transaction: three writes each, plus the record.
+pub const PUPILS_PER_TRANSACTION: usize = 33;
+
+/// How often a write that collides with another is tried again.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// How long a request record (and so its idempotency key) is kept.
+const RECORD_LIFETIME: Duration = Duration::hours(48);
+
+/// Everything needed to apply a log request, fixed when it was accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogCommand {
+    pub school: SchoolId,
+    pub request_id: String,
+    /// A digest of the request, so a reused idempotency key with another
+    /// request is recognised.
+    pub fingerprint: String,
+    pub light_scope: LightScope,
+    pub ladder: Ladder,
+    /// One per pupil, ids already chosen.
+    pub behaviours: Vec<Behaviour>,
+    pub accepted_at: DateTime<Utc>,
+}
+
+impl LogCommand {
+    fn batches(&self) -> usize {
+        self.behaviours.len().div_ceil(PUPILS_PER_TRANSACTION)
+    }
+
+    fn batch(&self, index: usize) -> &[Behaviour] {
+        let start = index * PUPILS_PER_TRANSACTION;
+        let end = (start + PUPILS_PER_TRANSACTION).min(self.behaviours.len());
+        &self.behaviours[start..end]
+    }
+
+    fn event(&self) -> BehaviourEvent {
+        BehaviourEvent::Logged {
+            school_id: self.school.clone(),
+            request_id: self.request_id.clone(),
+            behaviours: self.behaviours.iter().map(BehaviourFact::from).collect(),
+        }
+    }
+}
+
+/// A pupil's light as apps show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LightState {
+    pub date: NaiveDate,
+    /// The stage's name on the school's ladder, such as "Amber".
+    pub stage: String,
+    pub colour: String,
+    /// The stage's position on the ladder, 0 being the first.
+    pub steps: u8,
+    pub positives: u32,
+    pub negatives: u32,
+    /// Points earned (or lost) in this lesson or day.
+    pub points: i64,
+}
+
+impl LightState {
+    pub fn new(date: NaiveDate, summary: LightSummary, ladder: &Ladder) -> Self {
+        let (steps, stage) = ladder.stage(summary.steps);
+        Self {
+            date,
+            stage: stage.name.clone(),
+            colour: stage.colour.clone(),
+            steps,
+            positives: summary.positives,
+            negatives: summary.negatives,
+            points: summary.points,
+        }
+    }
+}
+
+/// One pupil's behaviour with their light and points after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PupilOutcome {
+    pub behaviour: Behaviour,
+    pub light: LightState,
+    /// The pupil's points across all lessons.
+    pub total_points: i64,
+}
+
+/// What became of a log command.
+#[derive(Debug)]
+pub enum LogResult {
+    /// Written now.
+    Applied(Vec<PupilOutcome>),
+    /// Written before under the same request id; the first answer.
+    Replayed(Vec<PupilOutcome>),
+    /// The request id was used before for a different request.
+    Mismatch,
+}
+
+/// A request to withdraw one behaviour.
+#[derive(Debug, Clone)]
+pub struct WithdrawCommand {
+    pub school: SchoolId,
+    pub request_id: String,
+    pub fingerprint: String,
+    pub behaviour_id: BehaviourId,
+    pub withdrawal: Withdrawal,
+    pub ladder: Ladder,
+    /// Whether the caller may withdraw behaviours others logged.
+    pub may_withdraw_any: bool,
+}
+
+/// What became of a withdrawal.
+#[derive(Debug)]
+pub enum WithdrawResult {
+    Withdrawn(PupilOutcome),
+    Replayed(PupilOutcome),
+    NotFound,
+    AlreadyWithdrawn,
+    /// Logged by someone else, and the caller may only withdraw their own.
+    NotYours,
+    Mismatch,
+}
+
+/// A filter over the school's behaviours, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct BehaviourQuery {
+    pub pupil: Option<PupilId>,
+    pub class: Option<ClassId>,
+    pub staff: Option<StaffId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: usize,
+    /// Where the previous page ended.
+    pub after: Option<HashMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LightItem {
+    pk: String,
+    sk: String,
+    pupil_id: String,
+    date: NaiveDate,
+    #[serde(default)]
+    entries: Vec<LightEntry>,
+    steps: u8,
+    positives: u32,
+    negatives: u32,
+    points: i64,
+    version: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TotalsItem {
+    pk: String,
+    sk: String,
+    pupil_id: String,
+    points: i64,
+    positives: u64,
+    negatives: u64,
+    version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FactItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    gsi3pk: String,
+    gsi3sk: String,
+    gsi4pk: String,
+    gsi4sk: String,
+    /// The light this behaviour was counted in, whatever the policy says now.
+    #[serde(rename = "lightPk")]
+    light_pk: String,
+    #[serde(flatten)]
+    behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WithdrawalItem {
+    pk: String,
+    sk: String,
+    behaviour_id: BehaviourId,
+    #[serde(flatten)]
+    withdrawal: Withdrawal,
+}
+
+/// The request record: idempotency, progress, answer and outbox in one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RecordItem {
+    pub pk: String,
+    pub sk: String,
+    pub school_id: SchoolId,
+    pub request_id: String,
+    pub kind: String,
+    pub fingerprint: String,
+    /// The command as JSON, kept until done so anyone can finish it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    pub batches: u32,
+    pub batches_done: u32,
+    /// Each done batch's outcomes as JSON.
+    #[serde(default)]
+    pub outcomes: Vec<String>,
+    /// The queue message, once the command is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox_shard: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+impl RecordItem {
+    fn outcomes(&self) -> Result<Vec<PupilOutcome>, StoreError> {
+        let mut all = Vec::new();
+        for batch in &self.outcomes {
+            let outcomes: Vec<PupilOutcome> =
+                serde_json::from_str(batch).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            all.extend(outcomes);
+        }
+        Ok(all)
+    }
+}
+
+enum BatchResult {
+    Applied(Vec<PupilOutcome>),
+    /// Another writer holds or has moved the request record.
+    Claimed,
+}
+
+fn put(table: &str, item: Item, condition: &str, values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder().table_name(table).set_item(Some(item)).condition_expression(condition);
+    for (name, value) in values {
+        put = put.expression_attribute_values(name, value);
+    }
+    let put = put.build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// A put that succeeds only if nobody changed the item since it was read.
+fn versioned_put(table: &str, item: Item, read_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+    match read_version {
+        Some(version) => put(table, item, "version = :read", vec![(":read", n(version))]),
+        None => put(table, item, "attribute_not_exists(pk)", vec![]),
+    }
+}
+
+fn is_cancelled(error: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
+    matches!(
+        error.as_service_error(),
+        Some(TransactWriteItemsError::TransactionCanceledException(_) | TransactWriteItemsError::TransactionInProgressException(_))
+    )
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("store values serialise")
+}
+
+impl Store {
+    /// Applies a log command, or replays it if its request id was seen.
+    pub async fn log_behaviours(&self, command: LogCommand) -> Result<LogResult, StoreError> {
+        let mut command = command;
+        let mut outcomes = Vec::with_capacity(command.behaviours.len());
+        let mut done = 0;
+        let mut replayed = false;
+
+        while done < command.batches() {
+            match self.apply_batch(&command, done).await? {
+                BatchResult::Applied(batch) => {
+                    outcomes.extend(batch);
+                    done += 1;
+                }
+                BatchResult::Claimed => {
+                    let Some(record) = self.record(&command.school, &command.request_id).await? else {
+                        continue;
+                    };
+                    if record.kind != "log" || record.fingerprint != command.fingerprint {
+                        return Ok(LogResult::Mismatch);
+                    }
+                    if let Some(stored) = &record.command {
+                        command = serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    }
+                    outcomes = record.outcomes()?;
+                    done = record.batches_done as usize;
+                    replayed = true;
+                }
+            }
+        }
+
+        Ok(if replayed { LogResult::Replayed(outcomes) } else { LogResult::Applied(outcomes) })
+    }
+
+    /// Finishes a log command that an earlier run left half done.
+    pub(crate) async fn resume_log(&self, record: &RecordItem) -> Result<(), StoreError> {
+        let Some(stored) = &record.command else { return Ok(()) };
+        let command: LogCommand = serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.log_behaviours(command).await.map(|_| ())
+    }
+
+    async fn apply_batch(&self, command: &LogCommand, index: usize) -> Result<BatchResult, StoreError> {
+        let batch = command.batch(index);
+        let light_pk = |b: &Behaviour| keys::lights(&command.school, command.light_scope, &b.class_id, b.lesson_date);
+
+        for attempt in 0..MAX_ATTEMPTS {
+            let (lights, totals) = self
+                .lights_and_totals(&command.school, batch.iter().map(|b| (light_pk(b), b.pupil_id.clone())))
+                .await?;
+
+            let mut writes = Vec::with_capacity(batch.len() * 3 + 1);
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for behaviour in batch {
+                let pk = light_pk(behaviour);
+                let (light, read_light) = lights.get(&(pk.clone(), behaviour.pupil_id.clone())).cloned().map_or_else(
+                    || (self.fresh_light(&pk, &behaviour.pupil_id, behaviour.lesson_date), None),
+                    |l| {
+                        let version = l.version;
+                        (l, Some(version))
+                    },
+                );
+                let (total, read_total) = totals.get(&behaviour.pupil_id).cloned().map_or_else(
+                    || (fresh_totals(&command.school, &behaviour.pupil_id), None),
+                    |t| {
+                        let version = t.version;
+                        (t, Some(version))
+                    },
+                );
+
+                let entry = LightEntry {
+                    behaviour_id: behaviour.id,
+                    positive: behaviour.positive,
+                    steps: behaviour.steps,
+                    points: behaviour.points,
+                };
+                let light = relight(light, &command.ladder, |l| l.record(entry));
+                let total = count(total, behaviour, 1);
+
+                outcomes.push(PupilOutcome {
+                    behaviour: behaviour.clone(),
+                    light: light_state(&light, &command.ladder),
+                    total_points: total.points,
+                });
+                writes.push(put(
+                    &self.table,
+                    serde_dynamo::to_item(fact_item(&command.school, &pk, behaviour))?,
+                    "attribute_not_exists(pk)",
+                    vec![],
+                )?);
+                writes.push(versioned_put(&self.table, serde_dynamo::to_item(&light)?, read_light)?);
+                writes.push(versioned_put(&self.table, serde_dynamo::to_item(&total)?, read_total)?);
+            }
+            writes.push(self.record_write(command, index, &outcomes)?);
+
+            let sent = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+            match sent {
+                Ok(_) => return Ok(BatchResult::Applied(outcomes)),
+                Err(error) if is_cancelled(&error) => {
+                    let progress = self.record(&command.school, &command.request_id).await?;
+                    let claimed = match progress {
+                        Some(record) => index == 0 || record.batches_done as usize != index,
+                        None => false,
+                    };
+                    if claimed {
+                        return Ok(BatchResult::Claimed);
+                    }
+                    tracing::debug!(attempt, "behaviour write collided; trying again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// The record's part of a batch: created by the first batch, advanced by
+    /// each later one only if no one else advanced it first.
+    fn record_write(
+        &self,
+        command: &LogCommand,
+        index: usize,
+        outcomes: &[PupilOutcome],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let last = index + 1 == command.batches();
+        let event = last.then(|| to_json(&command.event()));
+        if index == 0 {
+            let record = RecordItem {
+                pk: keys::request(&command.school, &command.request_id),
+                sk: keys::REQUEST.to_owned(),
+                school_id: command.school.clone(),
+                request_id: command.request_id.clone(),
+                kind: "log".to_owned(),
+                fingerprint: command.fingerprint.clone(),
+                command: (!last).then(|| to_json(command)),
+                batches: command.batches() as u32,
+                batches_done: 1,
+                outcomes: vec![to_json(&outcomes)],
+                event,
+                outbox_shard: Some(keys::outbox_shard(&command.request_id)),
+                outbox_at: Some(keys::instant(command.accepted_at)),
+                created_at: command.accepted_at,
+                expires_at: (command.accepted_at + RECORD_LIFETIME).timestamp(),
+            };
+            return put(&self.table, serde_dynamo::to_item(record)?, "attribute_not_exists(pk)", vec![]);
+        }
+
+        let mut expression = "SET batchesDone = :next, outcomes = list_append(outcomes, :outcomes)".to_owned();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::request(&command.school, &command.request_id), keys::REQUEST)))
+            .condition_expression("batchesDone = :done")
+            .expression_attribute_values(":done", n(index))
+            .expression_attribute_values(":next", n(index + 1))
+            .expression_attribute_values(
+                ":outcomes",
+                aws_sdk_dynamodb::types::AttributeValue::L(vec![s(to_json(&outcomes))]),
+            );
+        if let Some(event) = event {
+            expression.push_str(", event = :event REMOVE command");
+            update = update.expression_attribute_values(":event", s(event));
+        }
+        let update = update.update_expression(expression).build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn fresh_light(&self, pk: &str, pupil: &PupilId, date: NaiveDate) -> LightItem {
+        LightItem {
+            pk: pk.to_owned(),
+            sk: keys::member(pupil),
+            pupil_id: pupil.to_string(),
+            date,
+            ..LightItem::default()
+        }
+    }
+
+    /// Reads the current lights and points of some pupils in one request.
+    async fn lights_and_totals(
+        &self,
+        school: &SchoolId,
+        wanted: impl Iterator<Item = (String, PupilId)>,
+    ) -> Result<(HashMap<(String, PupilId), LightItem>, HashMap<PupilId, TotalsItem>), StoreError> {
+        let mut keys_wanted = Vec::new();
+        for (light_pk, pupil) in wanted {
+            keys_wanted.push(key(light_pk, keys::member(&pupil)));
+            keys_wanted.push(key(keys::pupil(school, &pupil), keys::TOTALS));
+        }
+
+        let mut lights = HashMap::new();
+        let mut totals = HashMap::new();
+        for item in self.get_many(keys_wanted).await? {
+            if text(&item, keys::SK).as_deref() == Some(keys::TOTALS) {
+                let total: TotalsItem = serde_dynamo::from_item(item)?;
+                let pupil = PupilId::parse(&total.pupil_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                totals.insert(pupil, total);
+            } else {
+                let light: LightItem = serde_dynamo::from_item(item)?;
+                let pupil = PupilId::parse(&light.pupil_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                lights.insert((light.pk.clone(), pupil), light);
+            }
+        }
+        Ok((lights, totals))
+    }
+
+    pub(crate) async fn record(&self, school: &SchoolId, request_id: &str) -> Result<Option<RecordItem>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::request(school, request_id), keys::REQUEST)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output.item.map(serde_dynamo::from_item).transpose().map_err(Into::into)
+    }
+
+    /// Withdraws a behaviour logged by mistake: a new fact, the light folded
+    /// again without it, the points taken back, all in one transaction.
+    pub async fn withdraw(&self, command: WithdrawCommand) -> Result<WithdrawResult, StoreError> {
+        let school = &command.school;
+        for attempt in 0..MAX_ATTEMPTS {
+            if let Some(answer) = self.replay_withdrawal(&command).await? {
+                return Ok(answer);
+            }
+            let Some(fact) = self.fact(school, command.behaviour_id).await? else {
+                return Ok(WithdrawResult::NotFound);
+            };
+            if fact.behaviour.withdrawal.is_some() {
+                return Ok(WithdrawResult::AlreadyWithdrawn);
+            }
+            if !command.may_withdraw_any && fact.behaviour.logged_by != command.withdrawal.withdrawn_by {
+                return Ok(WithdrawResult::NotYours);
+            }
+
+            let pupil = fact.behaviour.pupil_id.clone();
+            let (lights, totals) =
+                self.lights_and_totals(school, std::iter::once((fact.light_pk.clone(), pupil.clone()))).await?;
+            let light = lights.get(&(fact.light_pk.clone(), pupil.clone())).cloned();
+            let total = totals.get(&pupil).cloned();
+            let (Some(light), Some(total)) = (light, total) else {
+                return Err(StoreError::Corrupt("a behaviour without its light or points".into()));
+            };
+            let (read_light, read_total) = (light.version, total.version);
+
+            let light = relight(light, &command.ladder, |l| {
+                l.withdraw(command.behaviour_id);
+            });
+            let total = count(total, &fact.behaviour, -1);
+
+            let mut behaviour = fact.behaviour.clone();
+            behaviour.withdrawal = Some(command.withdrawal.clone());
+            let outcome = PupilOutcome {
+                behaviour: behaviour.clone(),
+                light: light_state(&light, &command.ladder),
+                total_points: total.points,
+            };
+            let event = BehaviourEvent::Withdrawn {
+                school_id: school.clone(),
+                request_id: command.request_id.clone(),
+                withdrawal_id: command.withdrawal.id,
+                behaviour: BehaviourFact::from(&fact.behaviour),
+                withdrawn_at: command.withdrawal.withdrawn_at,
+                withdrawn_by: command.withdrawal.withdrawn_by.clone(),
+            };
+
+            let withdrawal = WithdrawalItem {
+                pk: fact.pk.clone(),
+                sk: keys::withdrawal(command.withdrawal.id),
+                behaviour_id: command.behaviour_id,
+                withdrawal: command.withdrawal.clone(),
+            };
+            let mark = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(fact.pk.clone(), keys::BEHAVIOUR)))
+                .update_expression("SET withdrawal = :withdrawal")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(withdrawal)")
+                .expression_attribute_values(
+                    ":withdrawal",
+                    aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(&command.withdrawal)?),
+                )
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let accepted_at = command.withdrawal.withdrawn_at;
+            let record = RecordItem {
+                pk: keys::request(school, &command.request_id),
+                sk: keys::REQUEST.to_owned(),
+                school_id: school.clone(),
+                request_id: command.request_id.clone(),
+                kind: "withdraw".to_owned(),
+                fingerprint: command.fingerprint.clone(),
+                command: None,
+                batches: 1,
+                batches_done: 1,
+                outcomes: vec![to_json(&vec![outcome.clone()])],
+                event: Some(to_json(&event)),
+                outbox_shard: Some(keys::outbox_shard(&command.request_id)),
+                outbox_at: Some(keys::instant(accepted_at)),
+                created_at: accepted_at,
+                expires_at: (accepted_at + RECORD_LIFETIME).timestamp(),
+            };
+
+            let writes = vec![
+                put(&self.table, serde_dynamo::to_item(withdrawal)?, "attribute_not_exists(pk)", vec![])?,
+                TransactWriteItem::builder().update(mark).build(),
+                versioned_put(&self.table, serde_dynamo::to_item(&light)?, Some(read_light))?,
+                versioned_put(&self.table, serde_dynamo::to_item(&total)?, Some(read_total))?,
+                put(&self.table, serde_dynamo::to_item(record)?, "attribute_not_exists(pk)", vec![])?,
+            ];
+            match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+                Ok(_) => return Ok(WithdrawResult::Withdrawn(outcome)),
+                Err(error) if is_cancelled(&error) => {
+                    tracing::debug!(attempt, "withdrawal collided; trying again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    async fn replay_withdrawal(&self, command: &WithdrawCommand) -> Result<Option<WithdrawResult>, StoreError> {
+        let Some(record) = self.record(&command.school, &command.request_id).await? else { return Ok(None) };
+        if record.kind != "withdraw" || record.fingerprint != command.fingerprint {
+            return Ok(Some(WithdrawResult::Mismatch));
+        }
+        let outcome = record.outcomes()?.into_iter().next();
+        Ok(outcome.map(WithdrawResult::Replayed))
+    }
+
+    async fn fact(&self, school: &SchoolId, id: BehaviourId) -> Result<Option<FactItem>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::behaviour(school, id), keys::BEHAVIOUR)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output.item.map(serde_dynamo::from_item).transpose().map_err(Into::into)
+    }
+
+    /// One behaviour of this school, with its withdrawal if any.
+    pub async fn behaviour(&self, school: &SchoolId, id: BehaviourId) -> Result<Option<Behaviour>, StoreError> {
+        Ok(self.fact(school, id).await?.map(|f| f.behaviour))
+    }
+
+    /// A page of the school's behaviours, newest first, and where the next
+    /// page starts.
+    pub async fn behaviours(
+        &self,
+        school: &SchoolId,
+        query: &BehaviourQuery,
+    ) -> Result<(Vec<Behaviour>, Option<HashMap<String, String>>), StoreError> {
+        let (index, partition) = match (&query.pupil, &query.class, &query.staff) {
+            (Some(pupil), _, _) => ("gsi1", keys::pupil(school, pupil)),
+            (None, Some(class), _) => ("gsi2", keys::class(school, class)),
+            (None, None, Some(staff)) => ("gsi3", keys::staff(school, staff)),
+            (None, None, None) => ("gsi4", keys::all_behaviours(school)),
+        };
+        let (low, high) = keys::timeline_bounds(query.from, query.to);
+
+        let mut filters = Vec::new();
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", format!("{index}pk"))
+            .expression_attribute_names("#sk", format!("{index}sk"))
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high))
+            .scan_index_forward(false);
+        if index != "gsi1" {
+            if let Some(pupil) = &query.pupil {
+                filters.push("pupilId = :pupil");
+                request = request.expression_attribute_values(":pupil", s(pupil.as_str()));
+            }
+        }
+        if index != "gsi1" && index != "gsi2" {
+            if let Some(class) = &query.class {
+                filters.push("classId = :class");
+                request = request.expression_attribute_values(":class", s(class.as_str()));
+            }
+        }
+        if index != "gsi3" {
+            if let Some(staff) = &query.staff {
+                filters.push("loggedBy = :staff");
+                request = request.expression_attribute_values(":staff", s(staff.as_str()));
+            }
+        }
+        if !filters.is_empty() {
+            request = request.filter_expression(filters.join(" AND "));
+        }
+
+        let mut found = Vec::new();
+        let mut start = query.after.as_ref().map(|after| after.iter().map(|(k, v)| (k.clone(), s(v.clone()))).collect());
+        loop {
+            let output = request
+                .clone()
+                .set_exclusive_start_key(start)
+                .limit((query.limit - found.len()) as i32 + 1)
+                .send()
+                .await?;
+            for item in output.items.unwrap_or_default() {
+                if found.len() == query.limit {
+                    let last: &FactItem = found.last().expect("limit is at least 1");
+                    let next = position(last, index);
+                    return Ok((found.into_iter().map(|f: FactItem| f.behaviour).collect(), Some(next)));
+                }
+                found.push(serde_dynamo::from_item(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok((found.into_iter().map(|f| f.behaviour).collect(), None));
+            }
+        }
+    }
+
+    /// The lights of some pupils in one lesson (or day); pupils with no
+    /// behaviour yet are green.
+    pub async fn lights(
+        &self,
+        school: &SchoolId,
+        scope: LightScope,
+        class: &ClassId,
+        date: NaiveDate,
+        pupils: &[PupilId],
+        ladder: &Ladder,
+    ) -> Result<HashMap<PupilId, LightState>, StoreError> {
+        let pk = keys::lights(school, scope, class, date);
+        let wanted = pupils.iter().map(|p| key(pk.clone(), keys::member(p))).collect();
+        let mut lights: HashMap<PupilId, LightState> = pupils
+            .iter()
+            .map(|p| (p.clone(), LightState::new(date, Light::default().summary(ladder), ladder)))
+            .collect();
+        for item in self.get_many(wanted).await? {
+            let light: LightItem = serde_dynamo::from_item(item)?;
+            if let Ok(pupil) = PupilId::parse(&light.pupil_id) {
+                lights.insert(pupil, light_state(&light, ladder));
+            }
+        }
+        Ok(lights)
+    }
+
+    /// Takes a request record off the outbox once its event is on the queue.
+    pub async fn mark_published(&self, school: &SchoolId, request_id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::request(school, request_id), keys::REQUEST)))
+            .update_expression("REMOVE outboxShard, outboxAt")
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await?;
+        Ok(())
+    }
+}
+
+fn position(fact: &FactItem, index: &str) -> HashMap<String, String> {
+    let (pk, sk) = match index {
+        "gsi1" => (&fact.gsi1pk, &fact.gsi1sk),
+        "gsi2" => (&fact.gsi2pk, &fact.gsi2sk),
+        "gsi3" => (&fact.gsi3pk, &fact.gsi3sk),
+        _ => (&fact.gsi4pk, &fact.gsi4sk),
+    };
+    HashMap::from([
+        ("pk".to_owned(), fact.pk.clone()),
+        ("sk".to_owned(), fact.sk.clone()),
+        (format!("{index}pk"), pk.clone()),
+        (format!("{index}sk"), sk.clone()),
+    ])
+}
+
+fn fact_item(school: &SchoolId, light_pk: &str, behaviour: &Behaviour) -> FactItem {
+    let timeline = keys::timeline(behaviour.occurred_at, behaviour.id);
+    FactItem {
+        pk: keys::behaviour(school, behaviour.id),
+        sk: keys::BEHAVIOUR.to_owned(),
+        gsi1pk: keys::pupil(school, &behaviour.pupil_id),
+        gsi1sk: timeline.clone(),
+        gsi2pk: keys::class(school, &behaviour.class_id),
+        gsi2sk: timeline.clone(),
+        gsi3pk: keys::staff(school, &behaviour.logged_by),
+        gsi3sk: timeline.clone(),
+        gsi4pk: keys::all_behaviours(school),
+        gsi4sk: timeline,
+        light_pk: light_pk.to_owned(),
+        behaviour: behaviour.clone(),
+    }
+}
+
+fn fresh_totals(school: &SchoolId, pupil: &PupilId) -> TotalsItem {
+    TotalsItem {
+        pk: keys::pupil(school, pupil),
+        sk: keys::TOTALS.to_owned(),
+        pupil_id: pupil.to_string(),
+        ..TotalsItem::default()
+    }
+}
+
+/// Changes a light's entries and stores the new fold beside them.
+fn relight(mut item: LightItem, ladder: &Ladder, change: impl FnOnce(&mut Light)) -> LightItem {
+    let mut light = Light { entries: std::mem::take(&mut item.entries) };
+    change(&mut light);
+    let summary = light.summary(ladder);
+    LightItem {
+        entries: light.entries,
+        steps: summary.steps.min(ladder.top()),
+        positives: summary.positives,
+        negatives: summary.negatives,
+        points: summary.points,
+        version: item.version + 1,
+        ..item
+    }
+}
+
+fn light_state(item: &LightItem, ladder: &Ladder) -> LightState {
+    let light = Light { entries: item.entries.clone() };
+    LightState::new(item.date, light.summary(ladder), ladder)
+}
+
+/// Adds (`sign` 1) or takes back (`sign` -1) a behaviour's points and count.
+fn count(mut total: TotalsItem, behaviour: &Behaviour, sign: i64) -> TotalsItem {
+    total.points += sign * i64::from(behaviour.points);
+    let counter = if behaviour.positive { &mut total.positives } else { &mut total.negatives };
+    *counter = counter.saturating_add_signed(sign);
+    total.version += 1;
+    total
+}

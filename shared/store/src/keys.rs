@@ -1,0 +1,127 @@
+//! The key layout of the table. Every school-owned key starts with
+//! `S#<school>`; ids never contain `#`, so no key of one school can be
+//! spelled to reach another's.
+//!
+//! | item | pk | sk |
+//! | --- | --- | --- |
+//! | school settings, policy | `S#<school>` | `SCHOOL`, `POLICY` |
+//! | pupil, pupil's points | `S#<school>#PUPIL#<pupil>` | `PUPIL`, `TOTALS` |
+//! | class, its members | `S#<school>#CLASS#<class>` | `CLASS`, `PUPIL#<pupil>` |
+//! | light per lesson | `S#<school>#LESSON#<class>#<date>` | `PUPIL#<pupil>` |
+//! | light per day | `S#<school>#DAY#<date>` | `PUPIL#<pupil>` |
+//! | behaviour, withdrawal | `S#<school>#BEHAVIOUR#<id>` | `BEHAVIOUR`, `WITHDRAWAL#<id>` |
+//! | request record | `S#<school>#REQUEST#<id>` | `REQUEST` |
+//!
+//! Behaviours appear in four timelines, newest last by `BEHAVIOUR#<occurredAt>#<id>`:
+//! `gsi1` by pupil, `gsi2` by class, `gsi3` by the staff who logged them and
+//! `gsi4` for the whole school. The sparse `outbox` index lists request
+//! records whose event is not yet on the queue.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use domain::{BehaviourId, ClassId, LightScope, PupilId, SchoolId, StaffId};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+
+pub const SCHOOL: &str = "SCHOOL";
+pub const POLICY: &str = "POLICY";
+pub const PUPIL: &str = "PUPIL";
+pub const TOTALS: &str = "TOTALS";
+pub const CLASS: &str = "CLASS";
+pub const BEHAVIOUR: &str = "BEHAVIOUR";
+pub const REQUEST: &str = "REQUEST";
+
+/// How many shards the outbox index spreads records over.
+pub const OUTBOX_SHARDS: u8 = 8;
+
+pub fn school(school: &SchoolId) -> String {
+    format!("S#{school}")
+}
+
+pub fn pupil(school: &SchoolId, pupil: &PupilId) -> String {
+    format!("S#{school}#PUPIL#{pupil}")
+}
+
+pub fn class(school: &SchoolId, class: &ClassId) -> String {
+    format!("S#{school}#CLASS#{class}")
+}
+
+pub fn staff(school: &SchoolId, staff: &StaffId) -> String {
+    format!("S#{school}#STAFF#{staff}")
+}
+
+pub fn member(pupil: &PupilId) -> String {
+    format!("PUPIL#{pupil}")
+}
+
+/// The partition holding the lights of one lesson (or one day).
+pub fn lights(school: &SchoolId, scope: LightScope, class: &ClassId, date: NaiveDate) -> String {
+    match scope {
+        LightScope::Lesson => format!("S#{school}#LESSON#{class}#{date}"),
+        LightScope::Day => format!("S#{school}#DAY#{date}"),
+    }
+}
+
+pub fn behaviour(school: &SchoolId, id: BehaviourId) -> String {
+    format!("S#{school}#BEHAVIOUR#{id}")
+}
+
+pub fn withdrawal(id: BehaviourId) -> String {
+    format!("WITHDRAWAL#{id}")
+}
+
+pub fn all_behaviours(school: &SchoolId) -> String {
+    format!("S#{school}#BEHAVIOURS")
+}
+
+pub fn request(school: &SchoolId, request_id: &str) -> String {
+    format!("S#{school}#REQUEST#{request_id}")
+}
+
+/// Sorts behaviours by when they happened; the id breaks ties.
+pub fn timeline(occurred_at: DateTime<Utc>, id: BehaviourId) -> String {
+    format!("BEHAVIOUR#{}#{id}", instant(occurred_at))
+}
+
+/// The lowest and highest timeline keys of a time range.
+pub fn timeline_bounds(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> (String, String) {
+    let low = from.map_or_else(|| "BEHAVIOUR#".to_owned(), |at| format!("BEHAVIOUR#{}", instant(at)));
+    let high = to.map_or_else(|| "BEHAVIOUR#~".to_owned(), |at| format!("BEHAVIOUR#{}#~", instant(at)));
+    (low, high)
+}
+
+/// Fixed-width UTC instants sort as text in time order.
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn outbox_shard(request_id: &str) -> String {
+    let hash = request_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    format!("OUTBOX#{}", hash % u32::from(OUTBOX_SHARDS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_keys_sort_in_time_order() {
+        let id = BehaviourId::new(ulid::Ulid(1));
+        let early = DateTime::parse_from_rfc3339("2026-12-03T09:05:00Z").unwrap().to_utc();
+        let late = DateTime::parse_from_rfc3339("2026-12-03T10:00:00.5Z").unwrap().to_utc();
+        assert!(timeline(early, id) < timeline(late, id));
+        let (low, high) = timeline_bounds(Some(early), Some(early));
+        assert!(low <= timeline(early, id) && timeline(early, id) <= high);
+    }
+
+    #[test]
+    fn lesson_and_day_lights_never_share_a_partition() {
+        let school = SchoolId::parse("s1").unwrap();
+        let class = ClassId::parse("DAY").unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_ne!(
+            lights(&school, LightScope::Lesson, &class, date),
+            lights(&school, LightScope::Day, &class, date)
+        );
+    }
+}

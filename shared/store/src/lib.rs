@@ -1,0 +1,47 @@
+//! The single DynamoDB table.
+//!
+//! Every key of every school-owned item starts with `S#<school>`, and the
+//! school always comes from the caller's verified token: a request for
+//! another school's id simply finds nothing. [`keys`] holds the layout.
+//!
+//! Writes that must agree (a behaviour, the light it moved, the pupil's
+//! points, the request record that makes retries safe and carries the event
+//! to publish) go in one transaction with conditions, so concurrent writers
+//! never lose each other's updates and a retry never writes twice.
+
+pub mod behaviours;
+pub mod error;
+pub mod keys;
+pub mod outbox;
+pub mod school;
+
+mod dynamo;
+
+use aws_sdk_dynamodb::Client;
+
+pub use behaviours::{
+    BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand, WithdrawResult,
+};
+pub use error::StoreError;
+pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
+
+/// The table and the client that reaches it. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
