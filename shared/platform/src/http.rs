@@ -161,3 +161,41 @@ mod tests {
         assert!(idempotency_key(&req).is_err());
     }
 }
+
+/// A digest of what a request asks for (method, path and body), so that a
+/// reused idempotency key with a different request is recognised.
+pub fn fingerprint(request: &Request) -> String {
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    context.update(request.method().as_str().as_bytes());
+    context.update(b"\n");
+    context.update(request.raw_http_path().as_bytes());
+    context.update(b"\n");
+    context.update(request.body().as_ref());
+    hex(context.finish().as_ref())
+}
+
+/// The id under which a request is recorded: derived from the caller and
+/// their idempotency key, so a retry finds the first attempt, or fresh when
+/// there is no key.
+pub fn request_id(user: &str, idempotency_key: Option<&str>) -> String {
+    match idempotency_key {
+        Some(key) => {
+            let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+            context.update(user.as_bytes());
+            context.update(b"\n");
+            context.update(key.as_bytes());
+            hex(&context.finish().as_ref()[..16])
+        }
+        None => random_id(),
+    }
+}
+
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).expect("the system random source works");
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -65,6 +65,11 @@ impl LogCommand {
         &self.behaviours[start..end]
     }
 
+    /// The queue message for the whole command.
+    pub fn event_body(&self) -> String {
+        to_json(&self.event())
+    }
+
     fn event(&self) -> BehaviourEvent {
         BehaviourEvent::Logged {
             school_id: self.school.clone(),
@@ -142,7 +147,8 @@ pub struct WithdrawCommand {
 /// What became of a withdrawal.
 #[derive(Debug)]
 pub enum WithdrawResult {
-    Withdrawn(PupilOutcome),
+    /// Withdrawn now; the event to publish comes with it.
+    Withdrawn { outcome: PupilOutcome, event: String },
     Replayed(PupilOutcome),
     NotFound,
     AlreadyWithdrawn,
@@ -604,7 +610,7 @@ impl Store {
                 put(&self.table, serde_dynamo::to_item(record)?, "attribute_not_exists(pk)", vec![])?,
             ];
             match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-                Ok(_) => return Ok(WithdrawResult::Withdrawn(outcome)),
+                Ok(_) => return Ok(WithdrawResult::Withdrawn { outcome, event: to_json(&event) }),
                 Err(error) if is_cancelled(&error) => {
                     tracing::debug!(attempt, "withdrawal collided; trying again");
                     tokio::time::sleep(backoff(attempt)).await;

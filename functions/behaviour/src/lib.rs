@@ -1,0 +1,166 @@
+//! The behaviour function: staff log behaviour in lessons, see each pupil's
+//! traffic light, list what was logged and withdraw mistakes.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `POST /v1/behaviours` | log one behaviour type for one pupil or up to 40 of a class |
+//! | `GET /v1/behaviours` | list behaviours by pupil, class, staff and time, newest first |
+//! | `POST /v1/behaviours/{id}/withdraw` | withdraw a behaviour logged by mistake |
+//! | `GET /v1/lessons/{classId}/lights` | every pupil of a class with their light |
+
+mod lights;
+mod list;
+mod log;
+mod withdraw;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use platform::queue::EventQueue;
+use platform::{Caller, ConfigError, CursorSigner, Problem, TokenVerifier};
+use store::{SchoolSettings, Store, StoreError};
+
+/// Every route this function answers, as written in the OpenAPI document.
+pub const ROUTES: [(&str, &str); 4] = [
+    ("POST", "/v1/behaviours"),
+    ("GET", "/v1/behaviours"),
+    ("POST", "/v1/behaviours/{id}/withdraw"),
+    ("GET", "/v1/lessons/{classId}/lights"),
+];
+
+/// Largest body any route of this function accepts.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// What the function holds for its whole life: built once per cold start.
+pub struct App {
+    pub store: Store,
+    pub events: EventQueue,
+    pub tokens: TokenVerifier,
+    pub cursors: CursorSigner,
+}
+
+impl App {
+    /// Reads the configuration every route needs, naming what is missing.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let aws = platform::config::aws().await;
+        Ok(Self {
+            store: Store::new(aws_sdk_dynamodb::Client::new(&aws), platform::env_var("TABLE_NAME")?),
+            events: EventQueue::from_env(aws_sdk_sqs::Client::new(&aws), "BEHAVIOUR_EVENTS_QUEUE_URL")?,
+            tokens: TokenVerifier::from_env()?,
+            cursors: CursorSigner::from_env()?,
+        })
+    }
+}
+
+enum Route<'a> {
+    Behaviours,
+    Withdraw(&'a str),
+    Lights(&'a str),
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["v1", "behaviours"] => Some(Route::Behaviours),
+        ["v1", "behaviours", id, "withdraw"] => Some(Route::Withdraw(id)),
+        ["v1", "lessons", class, "lights"] => Some(Route::Lights(class)),
+        _ => None,
+    }
+}
+
+/// Answers one request. Every failure becomes a problem+json answer.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let path = request.raw_http_path().to_owned();
+    let method = request.method().as_str().to_owned();
+    let mut caller = None;
+    let answer = dispatch(app, &request, &path, &method, &mut caller).await;
+    let response = answer.unwrap_or_else(|problem| problem.to_response());
+
+    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    tracing::info!(
+        method,
+        route = route_name(&path),
+        status = response.status().as_u16(),
+        school = caller.as_ref().map(|c| c.school.to_string()),
+        user = caller.as_ref().map(|c| c.user.to_string()),
+        request_id,
+        "request handled"
+    );
+    response
+}
+
+async fn dispatch(
+    app: &App,
+    request: &Request,
+    path: &str,
+    method: &str,
+    who: &mut Option<Caller>,
+) -> Result<Response<Body>, Problem> {
+    let Some(route) = route(path) else {
+        return Err(Problem::not_found("no such route"));
+    };
+    let allowed = match (&route, method) {
+        (Route::Behaviours, "GET" | "POST") | (Route::Withdraw(_), "POST") | (Route::Lights(_), "GET") => true,
+        _ => false,
+    };
+    if !allowed {
+        return Err(Problem::method_not_allowed());
+    }
+
+    let caller = who.insert(app.tokens.caller(request)?);
+    match (route, method) {
+        (Route::Behaviours, "POST") => log::log(app, caller, request).await,
+        (Route::Behaviours, _) => list::list(app, caller, request).await,
+        (Route::Withdraw(id), _) => withdraw::withdraw(app, caller, request, id).await,
+        (Route::Lights(class), _) => lights::lights(app, caller, request, class).await,
+    }
+}
+
+fn route_name(path: &str) -> &'static str {
+    match route(path) {
+        Some(Route::Behaviours) => "/v1/behaviours",
+        Some(Route::Withdraw(_)) => "/v1/behaviours/{id}/withdraw",
+        Some(Route::Lights(_)) => "/v1/lessons/{classId}/lights",
+        None => "unknown",
+    }
+}
+
+/// A store failure as the caller sees it: retry later, or our fault.
+fn store_failed(error: StoreError) -> Problem {
+    if error.is_retryable() {
+        tracing::warn!(error = %error, "store busy");
+        Problem::unavailable(1)
+    } else {
+        tracing::error!(error = %error, "store failed");
+        Problem::internal()
+    }
+}
+
+/// The caller's school settings and policy; a token for a school that is not
+/// set up gets 403.
+async fn school(app: &App, caller: &Caller) -> Result<(SchoolSettings, domain::Policy), Problem> {
+    app.store
+        .school(&caller.school)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| Problem::forbidden("your school is not set up yet"))
+}
+
+/// Puts a recorded event on the queue at once. If that fails the record
+/// stays in the outbox and the relay sends it within a minute or two.
+async fn publish(app: &App, school: &domain::SchoolId, request_id: &str, event: String) {
+    match app.events.send(event).await {
+        Ok(()) => {
+            if let Err(error) = app.store.mark_published(school, request_id).await {
+                tracing::warn!(error = %error, "event sent but left in the outbox; it will be sent again");
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "event left in the outbox for the relay"),
+    }
+}
+
+/// 422 for an idempotency key that already named a different request.
+fn key_reused() -> Problem {
+    Problem::unprocessable(
+        "idempotency-key-reused",
+        vec![platform::FieldError::new("Idempotency-Key", "was already used for a different request")],
+    )
+}
