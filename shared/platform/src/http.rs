@@ -34,6 +34,7 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
         let path = error.path().to_string();
         let field = match unknown_field(&message) {
             Some(name) if path == "." => name.to_owned(),
+            Some(name) if message.starts_with("missing") => format!("{path}.{name}"),
             _ => path,
         };
         Problem::invalid(vec![FieldError::new(field, message)])
@@ -52,8 +53,12 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
+/// The field an "unknown field" or "missing field" error is about, which
+/// serde names in the message rather than the path.
 fn unknown_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))?;
     rest.split('`').next()
 }
 
