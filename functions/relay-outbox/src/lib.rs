@@ -3,7 +3,7 @@
 //! stopped first), and finishes any command that stopped half way. Consumers
 //! count each behaviour once by its id, so a rare second send is harmless.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use platform::queue::EventQueue;
 use serde::Serialize;
 use store::Store;
@@ -32,7 +32,12 @@ impl Relay {
     /// Publishes what is waiting. A failed send stays in the outbox for the
     /// next run.
     pub async fn run(&self) -> Result<RelayReport, store::StoreError> {
-        let pending = self.store.pending_events(Utc::now() - GRACE, BATCH).await?;
+        self.run_before(Utc::now() - GRACE).await
+    }
+
+    /// Publishes what was recorded before `cutoff` and is still waiting.
+    pub async fn run_before(&self, cutoff: DateTime<Utc>) -> Result<RelayReport, store::StoreError> {
+        let pending = self.store.pending_events(cutoff, BATCH).await?;
         let mut report = RelayReport::default();
         for event in pending {
             match self.events.send(event.body).await {
