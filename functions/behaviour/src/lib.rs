@@ -97,10 +97,10 @@ async fn dispatch(
     let Some(route) = route(path) else {
         return Err(Problem::not_found("no such route"));
     };
-    let allowed = match (&route, method) {
-        (Route::Behaviours, "GET" | "POST") | (Route::Withdraw(_), "POST") | (Route::Lights(_), "GET") => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (&route, method),
+        (Route::Behaviours, "GET" | "POST") | (Route::Withdraw(_), "POST") | (Route::Lights(_), "GET")
+    );
     if !allowed {
         return Err(Problem::method_not_allowed());
     }

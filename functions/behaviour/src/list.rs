@@ -62,10 +62,10 @@ pub async fn list(app: &App, caller: &Caller, request: &Request) -> Result<Respo
     if let Some(field) = errors.iter_mut().find(|e| e.field == "limit") {
         field.message = format!("must be a whole number from 1 to {MAX_LIMIT}");
     }
-    if let (Some(from), Some(to)) = (filter.from, filter.to) {
-        if from > to {
-            errors.push(FieldError::new("from", "must not be after 'to'"));
-        }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        errors.push(FieldError::new("from", "must not be after 'to'"));
     }
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));

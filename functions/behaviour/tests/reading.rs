@@ -65,8 +65,8 @@ async fn lights_per_lesson_start_green_in_the_next_lesson() {
     let h = Harness::new().await;
     let (pupil, science) = second_class_for_first_pupil(&h).await;
 
-    h.log(&h.class(), &[pupil.clone()], "off-task").await;
-    let next_lesson = h.log(&science, &[pupil.clone()], "off-task").await;
+    h.log(&h.class(), std::slice::from_ref(&pupil), "off-task").await;
+    let next_lesson = h.log(&science, std::slice::from_ref(&pupil), "off-task").await;
 
     assert_eq!(next_lesson.body["pupils"][0]["light"]["stage"], "Warning");
     assert_eq!(next_lesson.body["pupils"][0]["totalPoints"], 0);
@@ -81,8 +81,8 @@ async fn lights_per_day_follow_a_pupil_across_lessons() {
     h.table.store.put_school(&h.school.id, &settings, &policy).await.unwrap();
     let (pupil, science) = second_class_for_first_pupil(&h).await;
 
-    h.log(&h.class(), &[pupil.clone()], "off-task").await;
-    let next_lesson = h.log(&science, &[pupil.clone()], "off-task").await;
+    h.log(&h.class(), std::slice::from_ref(&pupil), "off-task").await;
+    let next_lesson = h.log(&science, std::slice::from_ref(&pupil), "off-task").await;
 
     assert_eq!(next_lesson.body["pupils"][0]["light"]["stage"], "Amber");
     let grid = h.call(ApiRequest::get("/v1/lessons/7A-sc/lights").bearer(&h.teacher())).await;

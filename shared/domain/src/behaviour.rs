@@ -63,7 +63,10 @@ fn clean(raw: &str, max: usize) -> Result<String, TextError> {
     if text.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(TextError::ControlCharacter);
     }
     Ok(text.to_owned())
@@ -121,9 +124,15 @@ mod tests {
 
     #[test]
     fn notes_are_trimmed_and_bounded() {
-        assert_eq!(Note::parse("  kind to a friend ").unwrap().as_str(), "kind to a friend");
+        assert_eq!(
+            Note::parse("  kind to a friend ").unwrap().as_str(),
+            "kind to a friend"
+        );
         assert_eq!(Note::parse("   "), Err(TextError::Blank));
-        assert_eq!(Note::parse(&"é".repeat(1001)), Err(TextError::TooLong { max: 1000 }));
+        assert_eq!(
+            Note::parse(&"é".repeat(1001)),
+            Err(TextError::TooLong { max: 1000 })
+        );
         assert!(Note::parse(&"é".repeat(1000)).is_ok());
         assert_eq!(Note::parse("a\u{0}b"), Err(TextError::ControlCharacter));
     }

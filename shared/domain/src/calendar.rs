@@ -63,7 +63,13 @@ mod tests {
     #[test]
     fn back_dating_counts_school_days() {
         let now = utc("2026-12-03T10:00:00Z");
-        assert_eq!(earliest_allowed(now, London, 0), utc("2026-12-03T00:00:00Z"));
-        assert_eq!(earliest_allowed(now, London, 7), utc("2026-11-26T00:00:00Z"));
+        assert_eq!(
+            earliest_allowed(now, London, 0),
+            utc("2026-12-03T00:00:00Z")
+        );
+        assert_eq!(
+            earliest_allowed(now, London, 7),
+            utc("2026-11-26T00:00:00Z")
+        );
     }
 }

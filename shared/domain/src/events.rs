@@ -46,7 +46,11 @@ impl From<&Behaviour> for BehaviourFact {
 pub enum BehaviourEvent {
     /// Behaviours were logged, for one pupil or many.
     #[serde(rename = "behaviour.logged", rename_all = "camelCase")]
-    Logged { school_id: SchoolId, request_id: String, behaviours: Vec<BehaviourFact> },
+    Logged {
+        school_id: SchoolId,
+        request_id: String,
+        behaviours: Vec<BehaviourFact>,
+    },
     /// A behaviour was withdrawn and no longer counts.
     #[serde(rename = "behaviour.withdrawn", rename_all = "camelCase")]
     Withdrawn {

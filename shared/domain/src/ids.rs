@@ -29,7 +29,10 @@ fn check_id(raw: &str) -> Result<(), IdError> {
     if raw.len() > MAX_ID_LEN {
         return Err(IdError::TooLong { max: MAX_ID_LEN });
     }
-    if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(IdError::BadCharacter);
     }
     Ok(())
@@ -114,7 +117,9 @@ impl BehaviourId {
     }
 
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        ulid::Ulid::from_string(raw).map(Self).map_err(|_| IdError::NotUlid)
+        ulid::Ulid::from_string(raw)
+            .map(Self)
+            .map_err(|_| IdError::NotUlid)
     }
 
     pub fn ulid(&self) -> ulid::Ulid {
@@ -155,7 +160,10 @@ mod tests {
 
     #[test]
     fn accepts_mis_style_ids() {
-        assert_eq!(PupilId::parse("A1329183376").unwrap().as_str(), "A1329183376");
+        assert_eq!(
+            PupilId::parse("A1329183376").unwrap().as_str(),
+            "A1329183376"
+        );
         assert!(ClassId::parse("7X-maths_1").is_ok());
     }
 
@@ -164,7 +172,10 @@ mod tests {
         assert_eq!(SchoolId::parse(""), Err(IdError::Empty));
         assert_eq!(SchoolId::parse("a#b"), Err(IdError::BadCharacter));
         assert_eq!(SchoolId::parse("a b"), Err(IdError::BadCharacter));
-        assert_eq!(SchoolId::parse(&"x".repeat(65)), Err(IdError::TooLong { max: 64 }));
+        assert_eq!(
+            SchoolId::parse(&"x".repeat(65)),
+            Err(IdError::TooLong { max: 64 })
+        );
     }
 
     #[test]

@@ -20,7 +20,12 @@ pub struct LightEntry {
 
 impl LightEntry {
     pub fn new(behaviour_id: BehaviourId, kind: &BehaviourType) -> Self {
-        Self { behaviour_id, positive: kind.positive, steps: kind.steps, points: kind.points }
+        Self {
+            behaviour_id,
+            positive: kind.positive,
+            steps: kind.steps,
+            points: kind.points,
+        }
     }
 }
 
@@ -59,7 +64,12 @@ impl Light {
     /// green).
     pub fn summary(&self, ladder: &Ladder) -> LightSummary {
         let top = ladder.top();
-        let mut summary = LightSummary { steps: 0, positives: 0, negatives: 0, points: 0 };
+        let mut summary = LightSummary {
+            steps: 0,
+            positives: 0,
+            negatives: 0,
+            points: 0,
+        };
         for entry in &self.entries {
             if entry.positive {
                 summary.positives += 1;
@@ -80,7 +90,12 @@ mod tests {
     use crate::policy::Policy;
 
     fn entry(n: u128, positive: bool, steps: u8, points: i32) -> LightEntry {
-        LightEntry { behaviour_id: BehaviourId::new(ulid::Ulid(n)), positive, steps, points }
+        LightEntry {
+            behaviour_id: BehaviourId::new(ulid::Ulid(n)),
+            positive,
+            steps,
+            points,
+        }
     }
 
     #[test]

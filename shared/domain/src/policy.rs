@@ -94,24 +94,35 @@ pub enum PolicyError {
 impl Policy {
     /// The policy a new school starts from; leaders can adopt it as it is.
     pub fn default_for_new_school() -> Self {
-        let stage = |name: &str, colour: &str| Stage { name: name.into(), colour: colour.into() };
-        let kind = |id: &str, name: &str, positive: bool, points: i32, steps: u8, category: &str| {
-            BehaviourType {
-                id: BehaviourTypeId::parse(id).expect("default ids are valid"),
-                name: name.into(),
-                positive,
-                points,
-                steps,
-                category: category.into(),
-                note_required: false,
-                archived: false,
-            }
+        let stage = |name: &str, colour: &str| Stage {
+            name: name.into(),
+            colour: colour.into(),
         };
+        let kind =
+            |id: &str, name: &str, positive: bool, points: i32, steps: u8, category: &str| {
+                BehaviourType {
+                    id: BehaviourTypeId::parse(id).expect("default ids are valid"),
+                    name: name.into(),
+                    positive,
+                    points,
+                    steps,
+                    category: category.into(),
+                    note_required: false,
+                    archived: false,
+                }
+            };
         let mut types = vec![
             kind("on-task", "Excellent focus", true, 1, 0, "Learning"),
             kind("kindness", "Kindness", true, 1, 0, "Character"),
             kind("great-work", "Outstanding work", true, 2, 0, "Learning"),
-            kind("participation", "Great participation", true, 1, 0, "Learning"),
+            kind(
+                "participation",
+                "Great participation",
+                true,
+                1,
+                0,
+                "Learning",
+            ),
             kind("turnaround", "Turned it around", true, 1, 1, "Character"),
             kind("off-task", "Off task", false, 0, 1, "Learning"),
             kind("disruption", "Disrupting learning", false, -1, 1, "Conduct"),
@@ -200,7 +211,10 @@ mod tests {
         copy.id = BehaviourTypeId::parse("copy").unwrap();
         copy.name = copy.name.to_uppercase();
         policy.behaviour_types.push(copy);
-        assert!(matches!(policy.validate(), Err(PolicyError::DuplicateType(_))));
+        assert!(matches!(
+            policy.validate(),
+            Err(PolicyError::DuplicateType(_))
+        ));
     }
 
     #[test]

@@ -85,12 +85,18 @@ mod tests {
             .into_iter()
             .filter(|r| r.allows(Permission::WithdrawAnyBehaviour))
             .collect();
-        assert_eq!(allowed, [Role::HeadOfYear, Role::Pastoral, Role::Slt, Role::Admin]);
+        assert_eq!(
+            allowed,
+            [Role::HeadOfYear, Role::Pastoral, Role::Slt, Role::Admin]
+        );
     }
 
     #[test]
     fn roles_use_camel_case_names() {
-        assert_eq!(serde_json::to_string(&Role::HeadOfYear).unwrap(), "\"headOfYear\"");
+        assert_eq!(
+            serde_json::to_string(&Role::HeadOfYear).unwrap(),
+            "\"headOfYear\""
+        );
         assert_eq!(serde_json::from_str::<Role>("\"slt\"").unwrap(), Role::Slt);
     }
 }

@@ -55,12 +55,19 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// Builds a verifier from a JWKS document of Ed25519 public keys.
     pub fn new(jwks: &str, issuer: &str, audience: &str) -> Result<Self, ConfigError> {
-        let invalid = |why: String| ConfigError::Invalid { name: "ACCESS_TOKEN_JWKS", why };
+        let invalid = |why: String| ConfigError::Invalid {
+            name: "ACCESS_TOKEN_JWKS",
+            why,
+        };
         let set: JwkSet = serde_json::from_str(jwks).map_err(|e| invalid(e.to_string()))?;
 
         let mut keys = HashMap::new();
         for jwk in &set.keys {
-            let kid = jwk.common.key_id.clone().ok_or_else(|| invalid("a key has no kid".into()))?;
+            let kid = jwk
+                .common
+                .key_id
+                .clone()
+                .ok_or_else(|| invalid("a key has no kid".into()))?;
             let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(e.to_string()))?;
             keys.insert(kid, key);
         }
@@ -91,13 +98,17 @@ impl TokenVerifier {
         let header = request
             .headers()
             .get(http::header::AUTHORIZATION)
-            .ok_or_else(|| Problem::unauthenticated("send an access token as 'Authorization: Bearer <token>'"))?;
+            .ok_or_else(|| {
+                Problem::unauthenticated("send an access token as 'Authorization: Bearer <token>'")
+            })?;
         let token = header
             .to_str()
             .ok()
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| Problem::unauthenticated("the Authorization header must hold a Bearer token"))?;
+            .ok_or_else(|| {
+                Problem::unauthenticated("the Authorization header must hold a Bearer token")
+            })?;
         self.verify(token)
     }
 
@@ -106,15 +117,24 @@ impl TokenVerifier {
         let refused = || Problem::unauthenticated("the access token is invalid or has expired");
 
         let header = jsonwebtoken::decode_header(token).map_err(|_| refused())?;
-        let key = header.kid.as_deref().and_then(|kid| self.keys.get(kid)).ok_or_else(refused)?;
-        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|error| {
-            tracing::debug!(reason = ?error.kind(), "access token refused");
-            refused()
-        })?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.keys.get(kid))
+            .ok_or_else(refused)?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|error| {
+                tracing::debug!(reason = ?error.kind(), "access token refused");
+                refused()
+            })?;
 
         let claims = data.claims;
         let school = SchoolId::parse(&claims.school).map_err(|_| refused())?;
         let user = StaffId::parse(&claims.sub).map_err(|_| refused())?;
-        Ok(Caller { school, user, role: claims.role })
+        Ok(Caller {
+            school,
+            user,
+            role: claims.role,
+        })
     }
 }

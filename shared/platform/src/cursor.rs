@@ -23,11 +23,16 @@ impl CursorSigner {
     /// A signer keyed by a secret of at least 32 characters.
     pub fn new(secret: &str) -> Result<Self, ConfigError> {
         if secret.len() < 32 {
-            return Err(ConfigError::Invalid { name: "CURSOR_KEY", why: "needs at least 32 characters".into() });
+            return Err(ConfigError::Invalid {
+                name: "CURSOR_KEY",
+                why: "needs at least 32 characters".into(),
+            });
         }
         let material = digest(&SHA256, secret.as_bytes());
         let key = UnboundKey::new(&AES_256_GCM, material.as_ref()).expect("a 32-byte key");
-        Ok(Self { key: LessSafeKey::new(key) })
+        Ok(Self {
+            key: LessSafeKey::new(key),
+        })
     }
 
     /// Reads the secret from `CURSOR_KEY`.
@@ -85,8 +90,17 @@ mod tests {
         let ours = SchoolId::parse("ours").unwrap();
         let theirs = SchoolId::parse("theirs").unwrap();
         let cursor = signer().seal(&ours, &("position", 7));
-        assert_eq!(signer().open::<(String, u32)>(&ours, &cursor).unwrap(), ("position".into(), 7));
-        assert_eq!(signer().open::<(String, u32)>(&theirs, &cursor).unwrap_err().status, 400);
+        assert_eq!(
+            signer().open::<(String, u32)>(&ours, &cursor).unwrap(),
+            ("position".into(), 7)
+        );
+        assert_eq!(
+            signer()
+                .open::<(String, u32)>(&theirs, &cursor)
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]

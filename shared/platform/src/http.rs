@@ -28,7 +28,10 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
     let value: T = serde_path_to_error::deserialize(&mut reader).map_err(|error| {
         let inner = error.inner();
         if !inner.is_data() {
-            return Problem::malformed(format!("the body is not valid JSON: {}", without_position(inner)));
+            return Problem::malformed(format!(
+                "the body is not valid JSON: {}",
+                without_position(inner)
+            ));
         }
         let message = without_position(inner);
         let path = error.path().to_string();
@@ -39,9 +42,12 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
         };
         Problem::invalid(vec![FieldError::new(field, message)])
     })?;
-    reader
-        .end()
-        .map_err(|e| Problem::malformed(format!("the body is not valid JSON: {}", without_position(&e))))?;
+    reader.end().map_err(|e| {
+        Problem::malformed(format!(
+            "the body is not valid JSON: {}",
+            without_position(&e)
+        ))
+    })?;
     Ok(value)
 }
 
@@ -74,25 +80,36 @@ pub fn query(request: &Request, name: &str) -> Option<String> {
 /// Rejects query parameters the route does not know, so typos are not
 /// silently ignored.
 pub fn only_known_query(request: &Request, known: &[&str]) -> Result<(), Problem> {
-    let Some(params) = request.query_string_parameters_ref() else { return Ok(()) };
+    let Some(params) = request.query_string_parameters_ref() else {
+        return Ok(());
+    };
     let mut unknown: Vec<FieldError> = params
         .iter()
         .filter(|(name, _)| !known.contains(name))
         .map(|(name, _)| FieldError::new(name, "is not a parameter of this route"))
         .collect();
     unknown.dedup();
-    if unknown.is_empty() { Ok(()) } else { Err(Problem::invalid(unknown)) }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(unknown))
+    }
 }
 
 /// The caller's `Idempotency-Key`: 1 to 255 visible ASCII characters.
 pub fn idempotency_key(request: &Request) -> Result<Option<String>, Problem> {
-    let Some(value) = request.headers().get("idempotency-key") else { return Ok(None) };
+    let Some(value) = request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = value.to_str().unwrap_or_default();
     let valid = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic());
     if valid {
         Ok(Some(key.to_owned()))
     } else {
-        Err(Problem::invalid_field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))
+        Err(Problem::invalid_field(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ))
     }
 }
 
@@ -115,56 +132,6 @@ pub fn raw_json(status: u16, body: String) -> Response<Body> {
         .header("content-type", "application/json")
         .body(Body::Text(body))
         .expect("a valid response")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    #[allow(dead_code)]
-    struct Sample {
-        pupil_ids: Vec<u32>,
-        note: Option<String>,
-    }
-
-    fn request(body: &str) -> Request {
-        let mut request = Request::new(Body::Text(body.to_owned()));
-        request.headers_mut().insert("content-type", "application/json".parse().unwrap());
-        request
-    }
-
-    #[test]
-    fn names_the_field_with_the_wrong_type() {
-        let problem = json_body::<Sample>(&request(r#"{"pupilIds":[1,"x"]}"#), 1024).unwrap_err();
-        assert_eq!(problem.status, 400);
-        assert_eq!(problem.errors[0].field, "pupilIds[1]");
-    }
-
-    #[test]
-    fn names_unknown_fields() {
-        let problem = json_body::<Sample>(&request(r#"{"pupilIds":[],"colour":1}"#), 1024).unwrap_err();
-        assert_eq!(problem.errors[0].field, "colour");
-    }
-
-    #[test]
-    fn refuses_malformed_and_oversized_bodies() {
-        assert_eq!(json_body::<Sample>(&request("{"), 1024).unwrap_err().kind, Problem::malformed("").kind);
-        assert_eq!(json_body::<Sample>(&request(r#"{"pupilIds":[]} x"#), 1024).unwrap_err().status, 400);
-        assert_eq!(json_body::<Sample>(&request(&" ".repeat(2000)), 1024).unwrap_err().status, 413);
-    }
-
-    #[test]
-    fn idempotency_keys_are_checked() {
-        let mut req = request("");
-        assert_eq!(idempotency_key(&req).unwrap(), None);
-        req.headers_mut().insert("idempotency-key", "abc-123".parse().unwrap());
-        assert_eq!(idempotency_key(&req).unwrap().as_deref(), Some("abc-123"));
-        req.headers_mut().insert("idempotency-key", "a b".parse().unwrap());
-        assert!(idempotency_key(&req).is_err());
-    }
 }
 
 /// A digest of what a request asks for (method, path and body), so that a
@@ -203,4 +170,72 @@ fn random_id() -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Sample {
+        pupil_ids: Vec<u32>,
+        note: Option<String>,
+    }
+
+    fn request(body: &str) -> Request {
+        let mut request = Request::new(Body::Text(body.to_owned()));
+        request
+            .headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
+        request
+    }
+
+    #[test]
+    fn names_the_field_with_the_wrong_type() {
+        let problem = json_body::<Sample>(&request(r#"{"pupilIds":[1,"x"]}"#), 1024).unwrap_err();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors[0].field, "pupilIds[1]");
+    }
+
+    #[test]
+    fn names_unknown_fields() {
+        let problem =
+            json_body::<Sample>(&request(r#"{"pupilIds":[],"colour":1}"#), 1024).unwrap_err();
+        assert_eq!(problem.errors[0].field, "colour");
+    }
+
+    #[test]
+    fn refuses_malformed_and_oversized_bodies() {
+        assert_eq!(
+            json_body::<Sample>(&request("{"), 1024).unwrap_err().kind,
+            Problem::malformed("").kind
+        );
+        assert_eq!(
+            json_body::<Sample>(&request(r#"{"pupilIds":[]} x"#), 1024)
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            json_body::<Sample>(&request(&" ".repeat(2000)), 1024)
+                .unwrap_err()
+                .status,
+            413
+        );
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        let mut req = request("");
+        assert_eq!(idempotency_key(&req).unwrap(), None);
+        req.headers_mut()
+            .insert("idempotency-key", "abc-123".parse().unwrap());
+        assert_eq!(idempotency_key(&req).unwrap().as_deref(), Some("abc-123"));
+        req.headers_mut()
+            .insert("idempotency-key", "a b".parse().unwrap());
+        assert!(idempotency_key(&req).is_err());
+    }
 }

@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -57,7 +60,10 @@ impl Problem {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are not valid", errors.len()),
         };
-        Self { errors, ..Self::new(400, "validation", "Invalid request", detail) }
+        Self {
+            errors,
+            ..Self::new(400, "validation", "Invalid request", detail)
+        }
     }
 
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -78,7 +84,12 @@ impl Problem {
     }
 
     pub fn method_not_allowed() -> Self {
-        Self::new(405, "method-not-allowed", "Method not allowed", "this route does not take that method")
+        Self::new(
+            405,
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not take that method",
+        )
     }
 
     pub fn conflict(slug: &str, detail: impl Into<String>) -> Self {
@@ -86,11 +97,21 @@ impl Problem {
     }
 
     pub fn too_large(limit: usize) -> Self {
-        Self::new(413, "too-large", "Request too large", format!("the body must be at most {limit} bytes"))
+        Self::new(
+            413,
+            "too-large",
+            "Request too large",
+            format!("the body must be at most {limit} bytes"),
+        )
     }
 
     pub fn unsupported_media_type() -> Self {
-        Self::new(415, "unsupported-media-type", "Unsupported media type", "send application/json")
+        Self::new(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send application/json",
+        )
     }
 
     /// 422: well-formed, but it contradicts the school's data or rules.
@@ -99,20 +120,33 @@ impl Problem {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields cannot be accepted", errors.len()),
         };
-        Self { errors, ..Self::new(422, slug, "Cannot be accepted", detail) }
+        Self {
+            errors,
+            ..Self::new(422, slug, "Cannot be accepted", detail)
+        }
     }
 
     /// 503: a dependency is briefly unavailable; the caller may retry.
     pub fn unavailable(retry_after_seconds: u32) -> Self {
         Self {
             retry_after_seconds: Some(retry_after_seconds),
-            ..Self::new(503, "unavailable", "Try again shortly", "the service is busy; retry with the same Idempotency-Key")
+            ..Self::new(
+                503,
+                "unavailable",
+                "Try again shortly",
+                "the service is busy; retry with the same Idempotency-Key",
+            )
         }
     }
 
     /// 500: our fault. The detail never carries internal error text.
     pub fn internal() -> Self {
-        Self::new(500, "internal", "Internal error", "something went wrong on our side; it has been logged")
+        Self::new(
+            500,
+            "internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        )
     }
 
     pub fn to_response(&self) -> Response<Body> {
@@ -145,7 +179,10 @@ mod tests {
     fn responses_use_the_problem_media_type() {
         let response = Problem::unavailable(2).to_response();
         assert_eq!(response.status(), 503);
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
         assert_eq!(response.headers()["retry-after"], "2");
     }
 }

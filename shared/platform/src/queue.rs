@@ -18,7 +18,10 @@ pub struct EventQueue {
 
 impl EventQueue {
     pub fn new(client: Client, url: impl Into<String>) -> Self {
-        Self { client, url: url.into() }
+        Self {
+            client,
+            url: url.into(),
+        }
     }
 
     /// The queue whose URL is in the named environment variable.

@@ -19,8 +19,8 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::light::LightSummary;
 use domain::{
-    Behaviour, BehaviourEvent, BehaviourFact, BehaviourId, ClassId, Ladder, Light, LightEntry, LightScope,
-    PupilId, SchoolId, StaffId, Withdrawal,
+    Behaviour, BehaviourEvent, BehaviourFact, BehaviourId, ClassId, Ladder, Light, LightEntry,
+    LightScope, PupilId, SchoolId, StaffId, Withdrawal,
 };
 use serde::{Deserialize, Serialize};
 
@@ -148,7 +148,10 @@ pub struct WithdrawCommand {
 #[derive(Debug)]
 pub enum WithdrawResult {
     /// Withdrawn now; the event to publish comes with it.
-    Withdrawn { outcome: PupilOutcome, event: String },
+    Withdrawn {
+        outcome: PupilOutcome,
+        event: String,
+    },
     Replayed(PupilOutcome),
     NotFound,
     AlreadyWithdrawn,
@@ -274,17 +277,31 @@ enum BatchResult {
     Claimed,
 }
 
-fn put(table: &str, item: Item, condition: &str, values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>) -> Result<TransactWriteItem, StoreError> {
-    let mut put = Put::builder().table_name(table).set_item(Some(item)).condition_expression(condition);
+fn put(
+    table: &str,
+    item: Item,
+    condition: &str,
+    values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition);
     for (name, value) in values {
         put = put.expression_attribute_values(name, value);
     }
-    let put = put.build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let put = put
+        .build()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
 /// A put that succeeds only if nobody changed the item since it was read.
-fn versioned_put(table: &str, item: Item, read_version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+fn versioned_put(
+    table: &str,
+    item: Item,
+    read_version: Option<u64>,
+) -> Result<TransactWriteItem, StoreError> {
     match read_version {
         Some(version) => put(table, item, "version = :read", vec![(":read", n(version))]),
         None => put(table, item, "attribute_not_exists(pk)", vec![]),
@@ -294,7 +311,10 @@ fn versioned_put(table: &str, item: Item, read_version: Option<u64>) -> Result<T
 fn is_cancelled(error: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
     matches!(
         error.as_service_error(),
-        Some(TransactWriteItemsError::TransactionCanceledException(_) | TransactWriteItemsError::TransactionInProgressException(_))
+        Some(
+            TransactWriteItemsError::TransactionCanceledException(_)
+                | TransactWriteItemsError::TransactionInProgressException(_)
+        )
     )
 }
 
@@ -317,14 +337,16 @@ impl Store {
                     done += 1;
                 }
                 BatchResult::Claimed => {
-                    let Some(record) = self.record(&command.school, &command.request_id).await? else {
+                    let Some(record) = self.record(&command.school, &command.request_id).await?
+                    else {
                         continue;
                     };
                     if record.kind != "log" || record.fingerprint != command.fingerprint {
                         return Ok(LogResult::Mismatch);
                     }
                     if let Some(stored) = &record.command {
-                        command = serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        command = serde_json::from_str(stored)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     }
                     outcomes = record.outcomes()?;
                     done = record.batches_done as usize;
@@ -333,36 +355,65 @@ impl Store {
             }
         }
 
-        Ok(if replayed { LogResult::Replayed(outcomes) } else { LogResult::Applied(outcomes) })
+        Ok(if replayed {
+            LogResult::Replayed(outcomes)
+        } else {
+            LogResult::Applied(outcomes)
+        })
     }
 
     /// Finishes a log command that an earlier run left half done.
     pub(crate) async fn resume_log(&self, record: &RecordItem) -> Result<(), StoreError> {
-        let Some(stored) = &record.command else { return Ok(()) };
-        let command: LogCommand = serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let Some(stored) = &record.command else {
+            return Ok(());
+        };
+        let command: LogCommand =
+            serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.log_behaviours(command).await.map(|_| ())
     }
 
-    async fn apply_batch(&self, command: &LogCommand, index: usize) -> Result<BatchResult, StoreError> {
+    async fn apply_batch(
+        &self,
+        command: &LogCommand,
+        index: usize,
+    ) -> Result<BatchResult, StoreError> {
         let batch = command.batch(index);
-        let light_pk = |b: &Behaviour| keys::lights(&command.school, command.light_scope, &b.class_id, b.lesson_date);
+        let light_pk = |b: &Behaviour| {
+            keys::lights(
+                &command.school,
+                command.light_scope,
+                &b.class_id,
+                b.lesson_date,
+            )
+        };
 
         for attempt in 0..MAX_ATTEMPTS {
             let (lights, totals) = self
-                .lights_and_totals(&command.school, batch.iter().map(|b| (light_pk(b), b.pupil_id.clone())))
+                .lights_and_totals(
+                    &command.school,
+                    batch.iter().map(|b| (light_pk(b), b.pupil_id.clone())),
+                )
                 .await?;
 
             let mut writes = Vec::with_capacity(batch.len() * 3 + 1);
             let mut outcomes = Vec::with_capacity(batch.len());
             for behaviour in batch {
                 let pk = light_pk(behaviour);
-                let (light, read_light) = lights.get(&(pk.clone(), behaviour.pupil_id.clone())).cloned().map_or_else(
-                    || (self.fresh_light(&pk, &behaviour.pupil_id, behaviour.lesson_date), None),
-                    |l| {
-                        let version = l.version;
-                        (l, Some(version))
-                    },
-                );
+                let (light, read_light) = lights
+                    .get(&(pk.clone(), behaviour.pupil_id.clone()))
+                    .cloned()
+                    .map_or_else(
+                        || {
+                            (
+                                self.fresh_light(&pk, &behaviour.pupil_id, behaviour.lesson_date),
+                                None,
+                            )
+                        },
+                        |l| {
+                            let version = l.version;
+                            (l, Some(version))
+                        },
+                    );
                 let (total, read_total) = totals.get(&behaviour.pupil_id).cloned().map_or_else(
                     || (fresh_totals(&command.school, &behaviour.pupil_id), None),
                     |t| {
@@ -391,12 +442,25 @@ impl Store {
                     "attribute_not_exists(pk)",
                     vec![],
                 )?);
-                writes.push(versioned_put(&self.table, serde_dynamo::to_item(&light)?, read_light)?);
-                writes.push(versioned_put(&self.table, serde_dynamo::to_item(&total)?, read_total)?);
+                writes.push(versioned_put(
+                    &self.table,
+                    serde_dynamo::to_item(&light)?,
+                    read_light,
+                )?);
+                writes.push(versioned_put(
+                    &self.table,
+                    serde_dynamo::to_item(&total)?,
+                    read_total,
+                )?);
             }
             writes.push(self.record_write(command, index, &outcomes)?);
 
-            let sent = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await;
             match sent {
                 Ok(_) => return Ok(BatchResult::Applied(outcomes)),
                 Err(error) if is_cancelled(&error) => {
@@ -445,13 +509,22 @@ impl Store {
                 created_at: command.accepted_at,
                 expires_at: (command.accepted_at + RECORD_LIFETIME).timestamp(),
             };
-            return put(&self.table, serde_dynamo::to_item(record)?, "attribute_not_exists(pk)", vec![]);
+            return put(
+                &self.table,
+                serde_dynamo::to_item(record)?,
+                "attribute_not_exists(pk)",
+                vec![],
+            );
         }
 
-        let mut expression = "SET batchesDone = :next, outcomes = list_append(outcomes, :outcomes)".to_owned();
+        let mut expression =
+            "SET batchesDone = :next, outcomes = list_append(outcomes, :outcomes)".to_owned();
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(keys::request(&command.school, &command.request_id), keys::REQUEST)))
+            .set_key(Some(key(
+                keys::request(&command.school, &command.request_id),
+                keys::REQUEST,
+            )))
             .condition_expression("batchesDone = :done")
             .expression_attribute_values(":done", n(index))
             .expression_attribute_values(":next", n(index + 1))
@@ -463,7 +536,10 @@ impl Store {
             expression.push_str(", event = :event REMOVE command");
             update = update.expression_attribute_values(":event", s(event));
         }
-        let update = update.update_expression(expression).build().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let update = update
+            .update_expression(expression)
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -482,7 +558,13 @@ impl Store {
         &self,
         school: &SchoolId,
         wanted: impl Iterator<Item = (String, PupilId)>,
-    ) -> Result<(HashMap<(String, PupilId), LightItem>, HashMap<PupilId, TotalsItem>), StoreError> {
+    ) -> Result<
+        (
+            HashMap<(String, PupilId), LightItem>,
+            HashMap<PupilId, TotalsItem>,
+        ),
+        StoreError,
+    > {
         let mut keys_wanted = Vec::new();
         for (light_pk, pupil) in wanted {
             keys_wanted.push(key(light_pk, keys::member(&pupil)));
@@ -494,18 +576,24 @@ impl Store {
         for item in self.get_many(keys_wanted).await? {
             if text(&item, keys::SK).as_deref() == Some(keys::TOTALS) {
                 let total: TotalsItem = serde_dynamo::from_item(item)?;
-                let pupil = PupilId::parse(&total.pupil_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let pupil = PupilId::parse(&total.pupil_id)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 totals.insert(pupil, total);
             } else {
                 let light: LightItem = serde_dynamo::from_item(item)?;
-                let pupil = PupilId::parse(&light.pupil_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let pupil = PupilId::parse(&light.pupil_id)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 lights.insert((light.pk.clone(), pupil), light);
             }
         }
         Ok((lights, totals))
     }
 
-    pub(crate) async fn record(&self, school: &SchoolId, request_id: &str) -> Result<Option<RecordItem>, StoreError> {
+    pub(crate) async fn record(
+        &self,
+        school: &SchoolId,
+        request_id: &str,
+    ) -> Result<Option<RecordItem>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -514,7 +602,11 @@ impl Store {
             .consistent_read(true)
             .send()
             .await?;
-        output.item.map(serde_dynamo::from_item).transpose().map_err(Into::into)
+        output
+            .item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
     }
 
     /// Withdraws a behaviour logged by mistake: a new fact, the light folded
@@ -531,17 +623,25 @@ impl Store {
             if fact.behaviour.withdrawal.is_some() {
                 return Ok(WithdrawResult::AlreadyWithdrawn);
             }
-            if !command.may_withdraw_any && fact.behaviour.logged_by != command.withdrawal.withdrawn_by {
+            if !command.may_withdraw_any
+                && fact.behaviour.logged_by != command.withdrawal.withdrawn_by
+            {
                 return Ok(WithdrawResult::NotYours);
             }
 
             let pupil = fact.behaviour.pupil_id.clone();
-            let (lights, totals) =
-                self.lights_and_totals(school, std::iter::once((fact.light_pk.clone(), pupil.clone()))).await?;
+            let (lights, totals) = self
+                .lights_and_totals(
+                    school,
+                    std::iter::once((fact.light_pk.clone(), pupil.clone())),
+                )
+                .await?;
             let light = lights.get(&(fact.light_pk.clone(), pupil.clone())).cloned();
             let total = totals.get(&pupil).cloned();
             let (Some(light), Some(total)) = (light, total) else {
-                return Err(StoreError::Corrupt("a behaviour without its light or points".into()));
+                return Err(StoreError::Corrupt(
+                    "a behaviour without its light or points".into(),
+                ));
             };
             let (read_light, read_total) = (light.version, total.version);
 
@@ -579,7 +679,9 @@ impl Store {
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(withdrawal)")
                 .expression_attribute_values(
                     ":withdrawal",
-                    aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(&command.withdrawal)?),
+                    aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(
+                        &command.withdrawal,
+                    )?),
                 )
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -603,14 +705,43 @@ impl Store {
             };
 
             let writes = vec![
-                put(&self.table, serde_dynamo::to_item(withdrawal)?, "attribute_not_exists(pk)", vec![])?,
+                put(
+                    &self.table,
+                    serde_dynamo::to_item(withdrawal)?,
+                    "attribute_not_exists(pk)",
+                    vec![],
+                )?,
                 TransactWriteItem::builder().update(mark).build(),
-                versioned_put(&self.table, serde_dynamo::to_item(&light)?, Some(read_light))?,
-                versioned_put(&self.table, serde_dynamo::to_item(&total)?, Some(read_total))?,
-                put(&self.table, serde_dynamo::to_item(record)?, "attribute_not_exists(pk)", vec![])?,
+                versioned_put(
+                    &self.table,
+                    serde_dynamo::to_item(&light)?,
+                    Some(read_light),
+                )?,
+                versioned_put(
+                    &self.table,
+                    serde_dynamo::to_item(&total)?,
+                    Some(read_total),
+                )?,
+                put(
+                    &self.table,
+                    serde_dynamo::to_item(record)?,
+                    "attribute_not_exists(pk)",
+                    vec![],
+                )?,
             ];
-            match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-                Ok(_) => return Ok(WithdrawResult::Withdrawn { outcome, event: to_json(&event) }),
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    return Ok(WithdrawResult::Withdrawn {
+                        outcome,
+                        event: to_json(&event),
+                    });
+                }
                 Err(error) if is_cancelled(&error) => {
                     tracing::debug!(attempt, "withdrawal collided; trying again");
                     tokio::time::sleep(backoff(attempt)).await;
@@ -621,8 +752,13 @@ impl Store {
         Err(StoreError::Contended)
     }
 
-    async fn replay_withdrawal(&self, command: &WithdrawCommand) -> Result<Option<WithdrawResult>, StoreError> {
-        let Some(record) = self.record(&command.school, &command.request_id).await? else { return Ok(None) };
+    async fn replay_withdrawal(
+        &self,
+        command: &WithdrawCommand,
+    ) -> Result<Option<WithdrawResult>, StoreError> {
+        let Some(record) = self.record(&command.school, &command.request_id).await? else {
+            return Ok(None);
+        };
         if record.kind != "withdraw" || record.fingerprint != command.fingerprint {
             return Ok(Some(WithdrawResult::Mismatch));
         }
@@ -630,7 +766,11 @@ impl Store {
         Ok(outcome.map(WithdrawResult::Replayed))
     }
 
-    async fn fact(&self, school: &SchoolId, id: BehaviourId) -> Result<Option<FactItem>, StoreError> {
+    async fn fact(
+        &self,
+        school: &SchoolId,
+        id: BehaviourId,
+    ) -> Result<Option<FactItem>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -639,11 +779,19 @@ impl Store {
             .consistent_read(true)
             .send()
             .await?;
-        output.item.map(serde_dynamo::from_item).transpose().map_err(Into::into)
+        output
+            .item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
     }
 
     /// One behaviour of this school, with its withdrawal if any.
-    pub async fn behaviour(&self, school: &SchoolId, id: BehaviourId) -> Result<Option<Behaviour>, StoreError> {
+    pub async fn behaviour(
+        &self,
+        school: &SchoolId,
+        id: BehaviourId,
+    ) -> Result<Option<Behaviour>, StoreError> {
         Ok(self.fact(school, id).await?.map(|f| f.behaviour))
     }
 
@@ -675,30 +823,27 @@ impl Store {
             .expression_attribute_values(":low", s(low))
             .expression_attribute_values(":high", s(high))
             .scan_index_forward(false);
-        if index != "gsi1" {
-            if let Some(pupil) = &query.pupil {
-                filters.push("pupilId = :pupil");
-                request = request.expression_attribute_values(":pupil", s(pupil.as_str()));
-            }
+        // The index covers the most selective filter; the others filter its
+        // results. A pupil always picks gsi1, so only class and staff remain.
+        if let Some(class) = query.class.as_ref().filter(|_| index == "gsi1") {
+            filters.push("classId = :class");
+            request = request.expression_attribute_values(":class", s(class.as_str()));
         }
-        if index != "gsi1" && index != "gsi2" {
-            if let Some(class) = &query.class {
-                filters.push("classId = :class");
-                request = request.expression_attribute_values(":class", s(class.as_str()));
-            }
-        }
-        if index != "gsi3" {
-            if let Some(staff) = &query.staff {
-                filters.push("loggedBy = :staff");
-                request = request.expression_attribute_values(":staff", s(staff.as_str()));
-            }
+        if let Some(staff) = query.staff.as_ref().filter(|_| index != "gsi3") {
+            filters.push("loggedBy = :staff");
+            request = request.expression_attribute_values(":staff", s(staff.as_str()));
         }
         if !filters.is_empty() {
             request = request.filter_expression(filters.join(" AND "));
         }
 
         let mut found = Vec::new();
-        let mut start = query.after.as_ref().map(|after| after.iter().map(|(k, v)| (k.clone(), s(v.clone()))).collect());
+        let mut start = query.after.as_ref().map(|after| {
+            after
+                .iter()
+                .map(|(k, v)| (k.clone(), s(v.clone())))
+                .collect()
+        });
         loop {
             let output = request
                 .clone()
@@ -710,7 +855,10 @@ impl Store {
                 if found.len() == query.limit {
                     let last: &FactItem = found.last().expect("limit is at least 1");
                     let next = position(last, index);
-                    return Ok((found.into_iter().map(|f: FactItem| f.behaviour).collect(), Some(next)));
+                    return Ok((
+                        found.into_iter().map(|f: FactItem| f.behaviour).collect(),
+                        Some(next),
+                    ));
                 }
                 found.push(serde_dynamo::from_item(item)?);
             }
@@ -733,10 +881,18 @@ impl Store {
         ladder: &Ladder,
     ) -> Result<HashMap<PupilId, LightState>, StoreError> {
         let pk = keys::lights(school, scope, class, date);
-        let wanted = pupils.iter().map(|p| key(pk.clone(), keys::member(p))).collect();
+        let wanted = pupils
+            .iter()
+            .map(|p| key(pk.clone(), keys::member(p)))
+            .collect();
         let mut lights: HashMap<PupilId, LightState> = pupils
             .iter()
-            .map(|p| (p.clone(), LightState::new(date, Light::default().summary(ladder), ladder)))
+            .map(|p| {
+                (
+                    p.clone(),
+                    LightState::new(date, Light::default().summary(ladder), ladder),
+                )
+            })
             .collect();
         for item in self.get_many(wanted).await? {
             let light: LightItem = serde_dynamo::from_item(item)?;
@@ -748,7 +904,11 @@ impl Store {
     }
 
     /// Takes a request record off the outbox once its event is on the queue.
-    pub async fn mark_published(&self, school: &SchoolId, request_id: &str) -> Result<(), StoreError> {
+    pub async fn mark_published(
+        &self,
+        school: &SchoolId,
+        request_id: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -805,7 +965,9 @@ fn fresh_totals(school: &SchoolId, pupil: &PupilId) -> TotalsItem {
 
 /// Changes a light's entries and stores the new fold beside them.
 fn relight(mut item: LightItem, ladder: &Ladder, change: impl FnOnce(&mut Light)) -> LightItem {
-    let mut light = Light { entries: std::mem::take(&mut item.entries) };
+    let mut light = Light {
+        entries: std::mem::take(&mut item.entries),
+    };
     change(&mut light);
     let summary = light.summary(ladder);
     LightItem {
@@ -820,14 +982,20 @@ fn relight(mut item: LightItem, ladder: &Ladder, change: impl FnOnce(&mut Light)
 }
 
 fn light_state(item: &LightItem, ladder: &Ladder) -> LightState {
-    let light = Light { entries: item.entries.clone() };
+    let light = Light {
+        entries: item.entries.clone(),
+    };
     LightState::new(item.date, light.summary(ladder), ladder)
 }
 
 /// Adds (`sign` 1) or takes back (`sign` -1) a behaviour's points and count.
 fn count(mut total: TotalsItem, behaviour: &Behaviour, sign: i64) -> TotalsItem {
     total.points += sign * i64::from(behaviour.points);
-    let counter = if behaviour.positive { &mut total.positives } else { &mut total.negatives };
+    let counter = if behaviour.positive {
+        &mut total.positives
+    } else {
+        &mut total.negatives
+    };
     *counter = counter.saturating_add_signed(sign);
     total.version += 1;
     total

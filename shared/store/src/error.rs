@@ -19,7 +19,13 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Dynamo { retryable: true, .. } | StoreError::Contended)
+        matches!(
+            self,
+            StoreError::Dynamo {
+                retryable: true,
+                ..
+            } | StoreError::Contended
+        )
     }
 }
 
@@ -43,7 +49,10 @@ where
             ),
             _ => false,
         };
-        StoreError::Dynamo { message: DisplayErrorContext(&error).to_string(), retryable }
+        StoreError::Dynamo {
+            message: DisplayErrorContext(&error).to_string(),
+            retryable,
+        }
     }
 }
 

@@ -85,8 +85,14 @@ pub fn timeline(occurred_at: DateTime<Utc>, id: BehaviourId) -> String {
 
 /// The lowest and highest timeline keys of a time range.
 pub fn timeline_bounds(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> (String, String) {
-    let low = from.map_or_else(|| "BEHAVIOUR#".to_owned(), |at| format!("BEHAVIOUR#{}", instant(at)));
-    let high = to.map_or_else(|| "BEHAVIOUR#~".to_owned(), |at| format!("BEHAVIOUR#{}#~", instant(at)));
+    let low = from.map_or_else(
+        || "BEHAVIOUR#".to_owned(),
+        |at| format!("BEHAVIOUR#{}", instant(at)),
+    );
+    let high = to.map_or_else(
+        || "BEHAVIOUR#~".to_owned(),
+        |at| format!("BEHAVIOUR#{}#~", instant(at)),
+    );
     (low, high)
 }
 
@@ -96,7 +102,9 @@ pub fn instant(at: DateTime<Utc>) -> String {
 }
 
 pub fn outbox_shard(request_id: &str) -> String {
-    let hash = request_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let hash = request_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     format!("OUTBOX#{}", hash % u32::from(OUTBOX_SHARDS))
 }
 
@@ -107,8 +115,12 @@ mod tests {
     #[test]
     fn timeline_keys_sort_in_time_order() {
         let id = BehaviourId::new(ulid::Ulid(1));
-        let early = DateTime::parse_from_rfc3339("2026-12-03T09:05:00Z").unwrap().to_utc();
-        let late = DateTime::parse_from_rfc3339("2026-12-03T10:00:00.5Z").unwrap().to_utc();
+        let early = DateTime::parse_from_rfc3339("2026-12-03T09:05:00Z")
+            .unwrap()
+            .to_utc();
+        let late = DateTime::parse_from_rfc3339("2026-12-03T10:00:00.5Z")
+            .unwrap()
+            .to_utc();
         assert!(timeline(early, id) < timeline(late, id));
         let (low, high) = timeline_bounds(Some(early), Some(early));
         assert!(low <= timeline(early, id) && timeline(early, id) <= high);

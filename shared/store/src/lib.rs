@@ -20,7 +20,8 @@ mod dynamo;
 use aws_sdk_dynamodb::Client;
 
 pub use behaviours::{
-    BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand, WithdrawResult,
+    BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand,
+    WithdrawResult,
 };
 pub use error::StoreError;
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
@@ -34,7 +35,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {

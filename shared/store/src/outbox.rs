@@ -23,7 +23,11 @@ pub struct PendingEvent {
 impl Store {
     /// Events recorded before `before` and not yet published, finishing any
     /// command that stopped half way so its event exists.
-    pub async fn pending_events(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
+    pub async fn pending_events(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingEvent>, StoreError> {
         let mut pending = Vec::new();
         for shard in 0..keys::OUTBOX_SHARDS {
             let output = self
@@ -47,7 +51,11 @@ impl Store {
                     }
                 }
                 if let Some(body) = record.event {
-                    pending.push(PendingEvent { school: record.school_id, request_id: record.request_id, body });
+                    pending.push(PendingEvent {
+                        school: record.school_id,
+                        request_id: record.request_id,
+                        body,
+                    });
                 }
             }
         }

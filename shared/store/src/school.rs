@@ -75,7 +75,11 @@ struct Keyed<T> {
 }
 
 fn keyed<T: Serialize>(pk: String, sk: impl Into<String>, value: T) -> Result<Item, StoreError> {
-    Ok(serde_dynamo::to_item(Keyed { pk, sk: sk.into(), value })?)
+    Ok(serde_dynamo::to_item(Keyed {
+        pk,
+        sk: sk.into(),
+        value,
+    })?)
 }
 
 fn unkeyed<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
@@ -85,7 +89,10 @@ fn unkeyed<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
 impl Store {
     /// The school's settings and policy in one read; none if the school is
     /// not set up.
-    pub async fn school(&self, school: &SchoolId) -> Result<Option<(SchoolSettings, Policy)>, StoreError> {
+    pub async fn school(
+        &self,
+        school: &SchoolId,
+    ) -> Result<Option<(SchoolSettings, Policy)>, StoreError> {
         let mut settings = None;
         let mut policy = None;
         for item in self.partition(&keys::school(school)).await? {
@@ -99,7 +106,11 @@ impl Store {
     }
 
     /// A class and its pupils; none if the school has no such class.
-    pub async fn class(&self, school: &SchoolId, class: &ClassId) -> Result<Option<ClassRoster>, StoreError> {
+    pub async fn class(
+        &self,
+        school: &SchoolId,
+        class: &ClassId,
+    ) -> Result<Option<ClassRoster>, StoreError> {
         let mut roster: Option<ClassRoster> = None;
         let mut members = Vec::new();
         for item in self.partition(&keys::class(school, class)).await? {
@@ -123,8 +134,11 @@ impl Store {
         policy: &Policy,
     ) -> Result<(), StoreError> {
         let pk = keys::school(school);
-        self.put_many(vec![keyed(pk.clone(), keys::SCHOOL, settings)?, keyed(pk, keys::POLICY, policy)?])
-            .await
+        self.put_many(vec![
+            keyed(pk.clone(), keys::SCHOOL, settings)?,
+            keyed(pk, keys::POLICY, policy)?,
+        ])
+        .await
     }
 
     /// Writes pupils (seeding, and later the roster sync).
@@ -137,7 +151,11 @@ impl Store {
     }
 
     /// Writes a class and its memberships (seeding, and later the roster sync).
-    pub async fn put_class(&self, school: &SchoolId, class: &ClassRoster) -> Result<(), StoreError> {
+    pub async fn put_class(
+        &self,
+        school: &SchoolId,
+        class: &ClassRoster,
+    ) -> Result<(), StoreError> {
         let pk = keys::class(school, &class.id);
         let mut items = vec![keyed(pk.clone(), keys::CLASS, class)?];
         for member in &class.members {

@@ -18,7 +18,13 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     pub fn new(method: &str, path: &str) -> Self {
-        Self { method: method.to_owned(), path: path.to_owned(), query: vec![], headers: vec![], body: None }
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: vec![],
+            headers: vec![],
+            body: None,
+        }
     }
 
     pub fn get(path: &str) -> Self {
@@ -35,7 +41,8 @@ impl ApiRequest {
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
         self
     }
 
@@ -44,7 +51,8 @@ impl ApiRequest {
     }
 
     pub fn json(self, body: &Value) -> Self {
-        self.raw_body(&body.to_string()).header("content-type", "application/json")
+        self.raw_body(&body.to_string())
+            .header("content-type", "application/json")
     }
 
     pub fn raw_body(mut self, body: &str) -> Self {
@@ -74,8 +82,14 @@ impl ApiRequest {
             };
             params.insert(k.clone(), json!(joined));
         }
-        event["queryStringParameters"] = if params.is_empty() { Value::Null } else { Value::Object(params) };
-        let headers = event["headers"].as_object_mut().expect("the sample has headers");
+        event["queryStringParameters"] = if params.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(params)
+        };
+        let headers = event["headers"]
+            .as_object_mut()
+            .expect("the sample has headers");
         headers.remove("authorization");
         for (name, value) in &self.headers {
             headers.insert(name.clone(), json!(value));
@@ -87,14 +101,17 @@ impl ApiRequest {
 
     /// The request as the function receives it.
     pub fn build(&self) -> Request {
-        lambda_http::request::from_str(&self.event().to_string()).expect("the runtime parses the event")
+        lambda_http::request::from_str(&self.event().to_string())
+            .expect("the runtime parses the event")
     }
 }
 
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -108,6 +125,7 @@ pub fn events_dir() -> PathBuf {
 /// One sample event, parsed.
 pub fn sample_event(name: &str) -> Value {
     let path = events_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("sample events are JSON")
 }

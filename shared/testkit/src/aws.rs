@@ -28,7 +28,10 @@ pub async fn config() -> aws_config::SdkConfig {
             }
         }
     }
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(endpoint).load().await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .load()
+        .await
 }
 
 fn unique(prefix: &str) -> String {
@@ -37,10 +40,13 @@ fn unique(prefix: &str) -> String {
 
 /// The SAM template the stack is deployed from.
 pub fn template() -> Value {
-    let path = std::env::var("CLASSLIGHTS_TEMPLATE").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
-    });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let path = std::env::var("CLASSLIGHTS_TEMPLATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
+        });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_norway::from_str(&text).expect("the template is valid YAML")
 }
 
@@ -59,7 +65,11 @@ fn key_schema(value: &Value) -> Vec<KeySchemaElement> {
         .expect("a key schema")
         .iter()
         .map(|k| {
-            let kind = if k["KeyType"].as_str() == Some("HASH") { KeyType::Hash } else { KeyType::Range };
+            let kind = if k["KeyType"].as_str() == Some("HASH") {
+                KeyType::Hash
+            } else {
+                KeyType::Range
+            };
             KeySchemaElement::builder()
                 .attribute_name(k["AttributeName"].as_str().expect("a key name"))
                 .key_type(kind)
@@ -93,7 +103,9 @@ impl TestTable {
             .map(|a| {
                 AttributeDefinition::builder()
                     .attribute_name(a["AttributeName"].as_str().expect("a name"))
-                    .attribute_type(ScalarAttributeType::from(a["AttributeType"].as_str().expect("a type")))
+                    .attribute_type(ScalarAttributeType::from(
+                        a["AttributeType"].as_str().expect("a type"),
+                    ))
                     .build()
                     .expect("a complete attribute")
             })
@@ -103,11 +115,17 @@ impl TestTable {
             .map(|all| {
                 all.iter()
                     .map(|index| {
-                        let projection = index["Projection"]["ProjectionType"].as_str().unwrap_or("ALL");
+                        let projection = index["Projection"]["ProjectionType"]
+                            .as_str()
+                            .unwrap_or("ALL");
                         GlobalSecondaryIndex::builder()
                             .index_name(index["IndexName"].as_str().expect("an index name"))
                             .set_key_schema(Some(key_schema(&index["KeySchema"])))
-                            .projection(Projection::builder().projection_type(ProjectionType::from(projection)).build())
+                            .projection(
+                                Projection::builder()
+                                    .projection_type(ProjectionType::from(projection))
+                                    .build(),
+                            )
                             .build()
                             .expect("a complete index")
                     })
@@ -125,7 +143,10 @@ impl TestTable {
             .send()
             .await
             .expect("the emulator creates the table");
-        Self { store: Store::new(client, &name), name }
+        Self {
+            store: Store::new(client, &name),
+            name,
+        }
     }
 
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
@@ -149,7 +170,10 @@ impl TestQueue {
             .send()
             .await
             .expect("the emulator creates the queue");
-        Self { client, url: output.queue_url.expect("a queue url") }
+        Self {
+            client,
+            url: output.queue_url.expect("a queue url"),
+        }
     }
 
     /// Every message waiting on the queue, removed from it.

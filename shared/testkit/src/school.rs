@@ -5,16 +5,17 @@ use domain::{ClassId, Policy, PupilId, SchoolId, StaffId};
 use store::{ClassRoster, Member, Pupil, SchoolSettings, Store};
 
 const FIRST_NAMES: [&str; 40] = [
-    "Amelia", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "George", "Lily", "Leo", "Sophia",
-    "Arthur", "Grace", "Oscar", "Mia", "Harry", "Evie", "Jack", "Poppy", "Theo", "Ella", "Charlie",
-    "Aisha", "Finley", "Zara", "Alfie", "Maya", "Jacob", "Ruby", "Reuben", "Chloe", "Tomasz", "Hannah",
-    "Kwame", "Niamh", "Rhys", "Priya", "Callum", "Eilidh", "Yusuf",
+    "Amelia", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "George", "Lily", "Leo",
+    "Sophia", "Arthur", "Grace", "Oscar", "Mia", "Harry", "Evie", "Jack", "Poppy", "Theo", "Ella",
+    "Charlie", "Aisha", "Finley", "Zara", "Alfie", "Maya", "Jacob", "Ruby", "Reuben", "Chloe",
+    "Tomasz", "Hannah", "Kwame", "Niamh", "Rhys", "Priya", "Callum", "Eilidh", "Yusuf",
 ];
 const LAST_NAMES: [&str; 40] = [
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
-    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson",
-    "Clarke", "Khan", "Hughes", "Edwards", "Hussain", "Lewis", "Mensah", "Murphy", "Kowalski", "Begum",
-    "Price", "Morgan", "Campbell", "Okafor", "Reid", "Ali", "Fraser", "Nowak", "Shah", "Owen",
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
+    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Hussain", "Lewis", "Mensah",
+    "Murphy", "Kowalski", "Begum", "Price", "Morgan", "Campbell", "Okafor", "Reid", "Ali",
+    "Fraser", "Nowak", "Shah", "Owen",
 ];
 
 /// What the seeded school holds, for tests to refer to.
@@ -47,12 +48,22 @@ impl DemoSchool {
 /// pupils), 8C English (28) and Year 9 assembly group (40).
 pub async fn seed_school(store: &Store, school: &SchoolId, name: &str) -> DemoSchool {
     let policy = Policy::default_for_new_school();
-    let settings = SchoolSettings { name: name.to_owned(), time_zone: "Europe/London".to_owned() };
-    store.put_school(school, &settings, &policy).await.expect("seeding the school");
+    let settings = SchoolSettings {
+        name: name.to_owned(),
+        time_zone: "Europe/London".to_owned(),
+    };
+    store
+        .put_school(school, &settings, &policy)
+        .await
+        .expect("seeding the school");
 
     let teacher = StaffId::parse("staff-teacher").expect("a valid id");
     let leader = StaffId::parse("staff-head").expect("a valid id");
-    let layout = [("7A-ma", "7A Maths", "7", 30, 0), ("8C-en", "8C English", "8", 28, 30), ("9-assembly", "Year 9 Group", "9", 40, 58)];
+    let layout = [
+        ("7A-ma", "7A Maths", "7", 30, 0),
+        ("8C-en", "8C English", "8", 28, 30),
+        ("9-assembly", "Year 9 Group", "9", 40, 58),
+    ];
 
     let mut classes = Vec::new();
     for (id, class_name, year, size, offset) in layout {
@@ -68,7 +79,10 @@ pub async fn seed_school(store: &Store, school: &SchoolId, name: &str) -> DemoSc
                 }
             })
             .collect();
-        store.put_pupils(school, &pupils).await.expect("seeding pupils");
+        store
+            .put_pupils(school, &pupils)
+            .await
+            .expect("seeding pupils");
 
         let class = ClassRoster {
             id: ClassId::parse(id).expect("a valid id"),
@@ -77,12 +91,24 @@ pub async fn seed_school(store: &Store, school: &SchoolId, name: &str) -> DemoSc
             teacher_ids: vec![teacher.clone()],
             members: pupils
                 .iter()
-                .map(|p| Member { pupil_id: p.id.clone(), display_name: format!("{} {}", p.first_name, p.last_name) })
+                .map(|p| Member {
+                    pupil_id: p.id.clone(),
+                    display_name: format!("{} {}", p.first_name, p.last_name),
+                })
                 .collect(),
         };
-        store.put_class(school, &class).await.expect("seeding a class");
+        store
+            .put_class(school, &class)
+            .await
+            .expect("seeding a class");
         classes.push(class);
     }
 
-    DemoSchool { id: school.clone(), teacher, leader, classes, policy }
+    DemoSchool {
+        id: school.clone(),
+        teacher,
+        leader,
+        classes,
+        policy,
+    }
 }

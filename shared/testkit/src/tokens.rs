@@ -26,15 +26,21 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
 impl SigningKey {
     pub fn generate() -> Self {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("key generation works");
+        let pkcs8 =
+            Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("key generation works");
         let kid = format!("local-{}", ulid::Ulid::new().to_string().to_lowercase());
-        Self { kid, pkcs8: STANDARD.encode(pkcs8.as_ref()) }
+        Self {
+            kid,
+            pkcs8: STANDARD.encode(pkcs8.as_ref()),
+        }
     }
 
     pub fn load(path: &Path) -> std::io::Result<Self> {
@@ -47,7 +53,9 @@ impl SigningKey {
     }
 
     fn der(&self) -> Vec<u8> {
-        STANDARD.decode(&self.pkcs8).expect("stored keys are base64")
+        STANDARD
+            .decode(&self.pkcs8)
+            .expect("stored keys are base64")
     }
 
     /// The public key set that verifies this key's tokens.

@@ -38,7 +38,9 @@ async fn main() -> ExitCode {
         Some("seed-demo") => seed_demo(&args).await,
         Some("token") => token(&args).map(|t| println!("{t}")),
         Some("sign-event") => sign_event(&args),
-        _ => Err("usage: devkit keygen|seed-demo|token|sign-event (see the source for flags)".to_owned()),
+        _ => Err(
+            "usage: devkit keygen|seed-demo|token|sign-event (see the source for flags)".to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -57,29 +59,48 @@ fn keygen(args: &Args) -> Result<(), String> {
     let dir = PathBuf::from(args.flag_or("--dir", ".local"));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let key = SigningKey::generate();
-    key.save(&dir.join("signing-key")).map_err(|e| e.to_string())?;
+    key.save(&dir.join("signing-key"))
+        .map_err(|e| e.to_string())?;
     std::fs::write(dir.join("jwks.json"), key.jwks()).map_err(|e| e.to_string())?;
-    eprintln!("devkit: wrote {0}/signing-key and {0}/jwks.json", dir.display());
+    eprintln!(
+        "devkit: wrote {0}/signing-key and {0}/jwks.json",
+        dir.display()
+    );
     Ok(())
 }
 
 async fn seed_demo(args: &Args) -> Result<(), String> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_owned())?;
-    let school = SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
+    let school =
+        SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), table);
     let demo = testkit::seed_school(&store, &school, "Riverside Academy").await;
-    let sizes: Vec<String> = demo.classes.iter().map(|c| format!("{} ({} pupils)", c.id, c.members.len())).collect();
-    eprintln!("devkit: seeded school {} with classes {}", demo.id, sizes.join(", "));
+    let sizes: Vec<String> = demo
+        .classes
+        .iter()
+        .map(|c| format!("{} ({} pupils)", c.id, c.members.len()))
+        .collect();
+    eprintln!(
+        "devkit: seeded school {} with classes {}",
+        demo.id,
+        sizes.join(", ")
+    );
     Ok(())
 }
 
 fn token(args: &Args) -> Result<String, String> {
-    let key = SigningKey::load(&key_path(args)).map_err(|e| format!("cannot read the signing key: {e}"))?;
+    let key = SigningKey::load(&key_path(args))
+        .map_err(|e| format!("cannot read the signing key: {e}"))?;
     let role: Role = serde_json::from_value(serde_json::json!(args.flag_or("--role", "teacher")))
         .map_err(|_| "unknown role".to_owned())?;
-    let default_user = if role == Role::Teacher { "staff-teacher" } else { "staff-head" };
-    let school = SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
+    let default_user = if role == Role::Teacher {
+        "staff-teacher"
+    } else {
+        "staff-head"
+    };
+    let school =
+        SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
     let user = StaffId::parse(&args.flag_or("--user", default_user)).map_err(|e| e.to_string())?;
     Ok(key.token(&school, &user, role))
 }
