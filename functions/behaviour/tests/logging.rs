@@ -216,3 +216,17 @@ async fn behaviour_can_be_dated_earlier_in_the_allowed_window() {
     assert_eq!(answer.body["behaviours"][0]["lessonDate"], expected);
     assert_eq!(answer.body["pupils"][0]["light"]["date"], expected);
 }
+
+#[tokio::test]
+async fn two_copies_of_a_forty_pupil_request_racing_write_it_once() {
+    let h = Harness::new().await;
+    let class = h.school.big_class().clone();
+    let body = json!({ "classId": class.id, "pupilIds": h.school.pupils(&class), "behaviourTypeId": "kindness" });
+    let request = ApiRequest::post("/v1/behaviours").bearer(&h.teacher()).header("idempotency-key", "race").json(&body);
+
+    let (a, b) = tokio::join!(h.call(request.clone()), h.call(request));
+
+    assert_eq!((a.status, b.status), (201, 201), "{} {}", a.body, b.body);
+    assert_eq!(a.body, b.body);
+    assert_eq!(h.behaviour_count().await, 40);
+}

@@ -36,13 +36,21 @@ impl Relay {
     }
 
     /// Publishes what was recorded before `cutoff` and is still waiting.
-    pub async fn run_before(&self, cutoff: DateTime<Utc>) -> Result<RelayReport, store::StoreError> {
+    pub async fn run_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<RelayReport, store::StoreError> {
         let pending = self.store.pending_events(cutoff, BATCH).await?;
-        let mut report = RelayReport::default();
-        for event in pending {
+        let mut report = RelayReport {
+            failed: pending.stuck,
+            ..RelayReport::default()
+        };
+        for event in pending.events {
             match self.events.send(event.body).await {
                 Ok(()) => {
-                    self.store.mark_published(&event.school, &event.request_id).await?;
+                    self.store
+                        .mark_published(&event.school, &event.request_id)
+                        .await?;
                     report.published += 1;
                 }
                 Err(error) => {
@@ -52,7 +60,11 @@ impl Relay {
             }
         }
         if report.published + report.failed > 0 {
-            tracing::info!(published = report.published, failed = report.failed, "outbox relayed");
+            tracing::info!(
+                published = report.published,
+                failed = report.failed,
+                "outbox relayed"
+            );
         }
         Ok(report)
     }

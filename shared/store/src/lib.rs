@@ -24,6 +24,7 @@ pub use behaviours::{
     WithdrawResult,
 };
 pub use error::StoreError;
+pub use outbox::{Pending, PendingEvent};
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
 
 /// The table and the client that reaches it. Cheap to clone.

@@ -11,6 +11,14 @@ use crate::dynamo::s;
 use crate::error::StoreError;
 use crate::keys;
 
+/// What the outbox holds that is old enough to relay.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub events: Vec<PendingEvent>,
+    /// Commands that could not be finished this time; each is logged.
+    pub stuck: usize,
+}
+
 /// An event waiting to be published.
 #[derive(Debug, Clone)]
 pub struct PendingEvent {
@@ -22,13 +30,15 @@ pub struct PendingEvent {
 
 impl Store {
     /// Events recorded before `before` and not yet published, finishing any
-    /// command that stopped half way so its event exists.
+    /// command that stopped half way so its event exists. A command that
+    /// cannot be finished is counted and left for the next run, so it never
+    /// holds up the others.
     pub async fn pending_events(
         &self,
         before: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<PendingEvent>, StoreError> {
-        let mut pending = Vec::new();
+    ) -> Result<Pending, StoreError> {
+        let mut pending = Pending::default();
         for shard in 0..keys::OUTBOX_SHARDS {
             let output = self
                 .client
@@ -44,14 +54,22 @@ impl Store {
             for item in output.items.unwrap_or_default() {
                 let mut record: RecordItem = serde_dynamo::from_item(item)?;
                 if record.event.is_none() {
-                    self.resume_log(&record).await?;
+                    if let Err(error) = self.resume_log(&record).await {
+                        tracing::error!(
+                            school = %record.school_id,
+                            error = %error,
+                            "a stopped command could not be finished"
+                        );
+                        pending.stuck += 1;
+                        continue;
+                    }
                     match self.record(&record.school_id, &record.request_id).await? {
                         Some(done) => record = done,
                         None => continue,
                     }
                 }
                 if let Some(body) = record.event {
-                    pending.push(PendingEvent {
+                    pending.events.push(PendingEvent {
                         school: record.school_id,
                         request_id: record.request_id,
                         body,
