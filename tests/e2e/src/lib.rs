@@ -17,23 +17,43 @@ pub struct Stack {
 }
 
 fn required(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the end-to-end tests with `make test`"))
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the end-to-end tests with `make test`"))
 }
 
 impl Stack {
     /// Connects to the stack and seeds a school of this test's own.
     pub async fn connect() -> Self {
-        let base = required("CLASSLIGHTS_API_URL").trim_end_matches('/').to_owned();
-        let key = SigningKey::load(&PathBuf::from(required("CLASSLIGHTS_SIGNING_KEY_FILE"))).expect("the signing key");
+        let base = required("CLASSLIGHTS_API_URL")
+            .trim_end_matches('/')
+            .to_owned();
+        let key = SigningKey::load(&PathBuf::from(required("CLASSLIGHTS_SIGNING_KEY_FILE")))
+            .expect("the signing key");
         let config = testkit::aws::config().await;
-        let store = Store::new(aws_sdk_dynamodb::Client::new(&config), required("TABLE_NAME"));
-        let id = SchoolId::parse(&format!("e2e-{}", ulid::Ulid::new().to_string().to_lowercase())).unwrap();
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            required("TABLE_NAME"),
+        );
+        let id = SchoolId::parse(&format!(
+            "e2e-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ))
+        .unwrap();
         let school = testkit::seed_school(&store, &id, "End-to-end Academy").await;
-        Self { base, key, http: reqwest::Client::new(), school }
+        Self {
+            base,
+            key,
+            http: reqwest::Client::new(),
+            school,
+        }
     }
 
     pub fn token(&self, role: Role) -> String {
-        let user = if role == Role::Teacher { &self.school.teacher } else { &self.school.leader };
+        let user = if role == Role::Teacher {
+            &self.school.teacher
+        } else {
+            &self.school.leader
+        };
         self.key.token(&self.school.id, user, role)
     }
 

@@ -17,7 +17,9 @@ async fn a_teacher_logs_a_whole_class_sees_the_lights_and_withdraws_a_mistake() 
         .post(stack.url("/v1/behaviours"))
         .bearer_auth(&token)
         .header("idempotency-key", "e2e-whole-class")
-        .json(&json!({ "classId": class.id, "pupilIds": pupils, "behaviourTypeId": "participation" }))
+        .json(
+            &json!({ "classId": class.id, "pupilIds": pupils, "behaviourTypeId": "participation" }),
+        )
         .send()
         .await
         .expect("the stack answers");
@@ -29,7 +31,9 @@ async fn a_teacher_logs_a_whole_class_sees_the_lights_and_withdraws_a_mistake() 
         .http
         .post(stack.url("/v1/behaviours"))
         .bearer_auth(&token)
-        .json(&json!({ "classId": class.id, "pupilIds": [pupils[0]], "behaviourTypeId": "defiance" }))
+        .json(
+            &json!({ "classId": class.id, "pupilIds": [pupils[0]], "behaviourTypeId": "defiance" }),
+        )
         .send()
         .await
         .unwrap();
@@ -49,7 +53,10 @@ async fn a_teacher_logs_a_whole_class_sees_the_lights_and_withdraws_a_mistake() 
         .unwrap();
     let rows = grid["pupils"].as_array().unwrap();
     assert_eq!(rows.len(), 30);
-    let first = rows.iter().find(|r| r["pupilId"] == pupils[0].as_str()).unwrap();
+    let first = rows
+        .iter()
+        .find(|r| r["pupilId"] == pupils[0].as_str())
+        .unwrap();
     assert_eq!(first["light"]["stage"], "Amber");
     assert_eq!(first["light"]["positives"], 1);
 
@@ -97,6 +104,11 @@ async fn the_stack_refuses_bad_input_with_problem_details() {
     assert_eq!(answer.status(), 400);
     assert_eq!(answer.headers()["content-type"], "application/problem+json");
 
-    let anonymous = stack.http.get(stack.url("/v1/behaviours")).send().await.unwrap();
+    let anonymous = stack
+        .http
+        .get(stack.url("/v1/behaviours"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
