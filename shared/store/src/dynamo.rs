@@ -30,10 +30,9 @@ pub fn text(item: &Item, name: &str) -> Option<String> {
 /// How long to wait before retry `attempt` (0-based) of a contended write:
 /// short, growing, and jittered so that colliding writers fall apart.
 pub fn backoff(attempt: u32) -> Duration {
-    let mut jitter = [0u8; 1];
-    jitter[0] = (ulid::Ulid::new().random() & 0xff) as u8;
     let base = 10u64 << attempt.min(5);
-    Duration::from_millis(base + u64::from(jitter[0]) % base)
+    let jitter = (ulid::Ulid::new().random() as u64) % base;
+    Duration::from_millis(base + jitter)
 }
 
 impl Store {
