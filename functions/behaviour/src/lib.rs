@@ -42,8 +42,14 @@ impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let aws = platform::config::aws().await;
         Ok(Self {
-            store: Store::new(aws_sdk_dynamodb::Client::new(&aws), platform::env_var("TABLE_NAME")?),
-            events: EventQueue::from_env(aws_sdk_sqs::Client::new(&aws), "BEHAVIOUR_EVENTS_QUEUE_URL")?,
+            store: Store::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                platform::env_var("TABLE_NAME")?,
+            ),
+            events: EventQueue::from_env(
+                aws_sdk_sqs::Client::new(&aws),
+                "BEHAVIOUR_EVENTS_QUEUE_URL",
+            )?,
             tokens: TokenVerifier::from_env()?,
             cursors: CursorSigner::from_env()?,
         })
@@ -74,7 +80,10 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let answer = dispatch(app, &request, &path, &method, &mut caller).await;
     let response = answer.unwrap_or_else(|problem| problem.to_response());
 
-    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
     tracing::info!(
         method,
         route = route_name(&path),
@@ -99,7 +108,9 @@ async fn dispatch(
     };
     let allowed = matches!(
         (&route, method),
-        (Route::Behaviours, "GET" | "POST") | (Route::Withdraw(_), "POST") | (Route::Lights(_), "GET")
+        (Route::Behaviours, "GET" | "POST")
+            | (Route::Withdraw(_), "POST")
+            | (Route::Lights(_), "GET")
     );
     if !allowed {
         return Err(Problem::method_not_allowed());
@@ -161,6 +172,9 @@ async fn publish(app: &App, school: &domain::SchoolId, request_id: &str, event: 
 fn key_reused() -> Problem {
     Problem::unprocessable(
         "idempotency-key-reused",
-        vec![platform::FieldError::new("Idempotency-Key", "was already used for a different request")],
+        vec![platform::FieldError::new(
+            "Idempotency-Key",
+            "was already used for a different request",
+        )],
     )
 }

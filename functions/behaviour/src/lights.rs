@@ -32,7 +32,12 @@ pub struct PupilLight {
     pub light: LightState,
 }
 
-pub async fn lights(app: &App, caller: &Caller, request: &Request, class: &str) -> Result<Response<Body>, Problem> {
+pub async fn lights(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+    class: &str,
+) -> Result<Response<Body>, Problem> {
     caller.require(Permission::ReadBehaviour)?;
     only_known_query(request, &["date"])?;
     let not_found = || Problem::not_found("no such class in your school");
@@ -41,15 +46,29 @@ pub async fn lights(app: &App, caller: &Caller, request: &Request, class: &str) 
     let zone = settings.zone().map_err(store_failed)?;
     let date = match query(request, "date") {
         Some(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map_err(|_| Problem::invalid_field("date", "must be a date such as 2026-12-03"))?,
+            .ok()
+            .filter(|date| date.format("%Y-%m-%d").to_string() == text)
+            .ok_or_else(|| Problem::invalid_field("date", "must be a date such as 2026-12-03"))?,
         None => school_date(Utc::now(), zone),
     };
 
-    let class = app.store.class(&caller.school, &class_id).await.map_err(store_failed)?.ok_or_else(not_found)?;
+    let class = app
+        .store
+        .class(&caller.school, &class_id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(not_found)?;
     let pupils: Vec<PupilId> = class.members.iter().map(|m| m.pupil_id.clone()).collect();
     let mut lights = app
         .store
-        .lights(&caller.school, policy.light_scope, &class_id, date, &pupils, &policy.ladder)
+        .lights(
+            &caller.school,
+            policy.light_scope,
+            &class_id,
+            date,
+            &pupils,
+            &policy.ladder,
+        )
         .await
         .map_err(store_failed)?;
 
@@ -58,7 +77,11 @@ pub async fn lights(app: &App, caller: &Caller, request: &Request, class: &str) 
         .into_iter()
         .filter_map(|m| {
             let light = lights.remove(&m.pupil_id)?;
-            Some(PupilLight { pupil_id: m.pupil_id, display_name: m.display_name, light })
+            Some(PupilLight {
+                pupil_id: m.pupil_id,
+                display_name: m.display_name,
+                light,
+            })
         })
         .collect();
     grid.sort_by(|a, b| a.display_name.cmp(&b.display_name));

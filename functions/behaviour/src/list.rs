@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use domain::{Behaviour, ClassId, Permission, PupilId, StaffId};
 use lambda_http::{Body, Request, Response};
 use platform::http::{only_known_query, query};
@@ -32,7 +32,12 @@ struct Position {
     after: HashMap<String, String>,
 }
 
-fn parse<T>(request: &Request, name: &str, errors: &mut Vec<FieldError>, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+fn parse<T>(
+    request: &Request,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
     let raw = query(request, name)?;
     let parsed = parse(&raw);
     if parsed.is_none() {
@@ -41,20 +46,43 @@ fn parse<T>(request: &Request, name: &str, errors: &mut Vec<FieldError>, parse: 
     parsed
 }
 
-pub async fn list(app: &App, caller: &Caller, request: &Request) -> Result<Response<Body>, Problem> {
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Response<Body>, Problem> {
     caller.require(Permission::ReadBehaviour)?;
-    only_known_query(request, &["pupilId", "classId", "staffId", "from", "to", "limit", "cursor"])?;
+    only_known_query(
+        request,
+        &[
+            "pupilId", "classId", "staffId", "from", "to", "limit", "cursor",
+        ],
+    )?;
 
     let mut errors = Vec::new();
-    let instant = |raw: &str| DateTime::parse_from_rfc3339(raw).ok().map(|at| at.to_utc());
+    // Keys store instants as fixed-width text, which holds for years 0 to 9999.
+    let instant = |raw: &str| {
+        DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|at| at.to_utc())
+            .filter(|at| (0..=9999).contains(&at.year()))
+    };
     let mut filter = BehaviourQuery {
-        pupil: parse(request, "pupilId", &mut errors, |raw| PupilId::parse(raw).ok()),
-        class: parse(request, "classId", &mut errors, |raw| ClassId::parse(raw).ok()),
-        staff: parse(request, "staffId", &mut errors, |raw| StaffId::parse(raw).ok()),
+        pupil: parse(request, "pupilId", &mut errors, |raw| {
+            PupilId::parse(raw).ok()
+        }),
+        class: parse(request, "classId", &mut errors, |raw| {
+            ClassId::parse(raw).ok()
+        }),
+        staff: parse(request, "staffId", &mut errors, |raw| {
+            StaffId::parse(raw).ok()
+        }),
         from: parse(request, "from", &mut errors, instant),
         to: parse(request, "to", &mut errors, instant),
         limit: parse(request, "limit", &mut errors, |raw| {
-            raw.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n))
+            raw.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
         })
         .unwrap_or(DEFAULT_LIMIT),
         after: None,
@@ -75,14 +103,27 @@ pub async fn list(app: &App, caller: &Caller, request: &Request) -> Result<Respo
     if let Some(cursor) = query(request, "cursor") {
         let position: Position = app.cursors.open(&caller.school, &cursor)?;
         if position.filters != filters {
-            return Err(Problem::invalid_field("cursor", "belongs to a list with other filters"));
+            return Err(Problem::invalid_field(
+                "cursor",
+                "belongs to a list with other filters",
+            ));
         }
         filter.after = Some(position.after);
     }
 
-    let (items, after) = app.store.behaviours(&caller.school, &filter).await.map_err(store_failed)?;
-    let next_cursor = after.map(|after| app.cursors.seal(&caller.school, &Position { filters, after }));
-    Ok(platform::http::json(200, &BehaviourPage { items, next_cursor }))
+    let (items, after) = app
+        .store
+        .behaviours(&caller.school, &filter)
+        .await
+        .map_err(store_failed)?;
+    let next_cursor = after.map(|after| {
+        app.cursors
+            .seal(&caller.school, &Position { filters, after })
+    });
+    Ok(platform::http::json(
+        200,
+        &BehaviourPage { items, next_cursor },
+    ))
 }
 
 fn describe(filter: &BehaviourQuery) -> String {

@@ -66,18 +66,28 @@ fn check_shape(body: &LogRequest, now: DateTime<Utc>) -> Result<(), Problem> {
         errors.push(FieldError::new("pupilIds", "name at least one pupil"));
     }
     if body.pupil_ids.len() > MAX_PUPILS {
-        errors.push(FieldError::new("pupilIds", format!("at most {MAX_PUPILS} pupils per request")));
+        errors.push(FieldError::new(
+            "pupilIds",
+            format!("at most {MAX_PUPILS} pupils per request"),
+        ));
     }
     let mut seen = HashSet::new();
     for (i, pupil) in body.pupil_ids.iter().enumerate() {
         if !seen.insert(pupil) {
-            errors.push(FieldError::new(format!("pupilIds[{i}]"), "appears more than once"));
+            errors.push(FieldError::new(
+                format!("pupilIds[{i}]"),
+                "appears more than once",
+            ));
         }
     }
     if body.occurred_at.is_some_and(|at| at > now + CLOCK_SKEW) {
         errors.push(FieldError::new("occurredAt", "must not be in the future"));
     }
-    if errors.is_empty() { Ok(()) } else { Err(Problem::invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(errors))
+    }
 }
 
 pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Response<Body>, Problem> {
@@ -94,18 +104,32 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
         .class(&caller.school, &body.class_id)
         .await
         .map_err(store_failed)?
-        .ok_or_else(|| Problem::unprocessable("unknown-reference", vec![FieldError::new("classId", "no such class in your school")]))?;
+        .ok_or_else(|| {
+            Problem::unprocessable(
+                "unknown-reference",
+                vec![FieldError::new("classId", "no such class in your school")],
+            )
+        })?;
 
     let mut refused = Vec::new();
     for (i, pupil) in body.pupil_ids.iter().enumerate() {
         if !class.has_pupil(pupil) {
-            refused.push(FieldError::new(format!("pupilIds[{i}]"), "is not a pupil of this class"));
+            refused.push(FieldError::new(
+                format!("pupilIds[{i}]"),
+                "is not a pupil of this class",
+            ));
         }
     }
     let kind = policy.behaviour_type(&body.behaviour_type_id);
     match kind {
-        None => refused.push(FieldError::new("behaviourTypeId", "no such behaviour type in your school's policy")),
-        Some(kind) if kind.archived => refused.push(FieldError::new("behaviourTypeId", "this behaviour type is archived")),
+        None => refused.push(FieldError::new(
+            "behaviourTypeId",
+            "no such behaviour type in your school's policy",
+        )),
+        Some(kind) if kind.archived => refused.push(FieldError::new(
+            "behaviourTypeId",
+            "this behaviour type is archived",
+        )),
         Some(kind) if kind.note_required && body.note.is_none() => {
             refused.push(FieldError::new("note", "this behaviour type needs a note"))
         }
@@ -114,7 +138,10 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     let occurred_at = body.occurred_at.unwrap_or(now);
     if occurred_at < earliest_allowed(now, zone, policy.backdate_days) {
         let days = policy.backdate_days;
-        refused.push(FieldError::new("occurredAt", format!("your school allows dating behaviour at most {days} school days back")));
+        refused.push(FieldError::new(
+            "occurredAt",
+            format!("your school allows dating behaviour at most {days} days back"),
+        ));
     }
     let Some(kind) = kind.filter(|_| refused.is_empty()) else {
         return Err(Problem::unprocessable("unknown-reference", refused));
@@ -154,7 +181,12 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     let event = command.event_body();
     let request_id = command.request_id.clone();
 
-    match app.store.log_behaviours(command).await.map_err(store_failed)? {
+    match app
+        .store
+        .log_behaviours(command)
+        .await
+        .map_err(store_failed)?
+    {
         LogResult::Applied(outcomes) => {
             crate::publish(app, &caller.school, &request_id, event).await;
             tracing::info!(school = %caller.school, count = outcomes.len(), "behaviours logged");
@@ -172,7 +204,10 @@ fn answer(outcomes: &[PupilOutcome], replayed: bool) -> Response<Body> {
     };
     let mut response = platform::http::json(201, &body);
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", "true".parse().expect("a valid header"));
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            "true".parse().expect("a valid header"),
+        );
     }
     response
 }

@@ -27,7 +27,12 @@ pub struct WithdrawResponse {
     pub pupil: PupilAfter,
 }
 
-pub async fn withdraw(app: &App, caller: &Caller, request: &Request, id: &str) -> Result<Response<Body>, Problem> {
+pub async fn withdraw(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+    id: &str,
+) -> Result<Response<Body>, Problem> {
     caller.require(Permission::WithdrawOwnBehaviour)?;
     let not_found = || Problem::not_found("no such behaviour in your school");
     let behaviour_id = BehaviourId::parse(id).map_err(|_| not_found())?;
@@ -61,18 +66,29 @@ pub async fn withdraw(app: &App, caller: &Caller, request: &Request, id: &str) -
         WithdrawResult::Replayed(outcome) => (outcome, true),
         WithdrawResult::NotFound => return Err(not_found()),
         WithdrawResult::AlreadyWithdrawn => {
-            return Err(Problem::conflict("already-withdrawn", "this behaviour was already withdrawn"));
+            return Err(Problem::conflict(
+                "already-withdrawn",
+                "this behaviour was already withdrawn",
+            ));
         }
         WithdrawResult::NotYours => {
-            return Err(Problem::forbidden("you may only withdraw behaviours you logged"));
+            return Err(Problem::forbidden(
+                "you may only withdraw behaviours you logged",
+            ));
         }
         WithdrawResult::Mismatch => return Err(crate::key_reused()),
     };
 
-    let body = WithdrawResponse { behaviour: outcome.behaviour.clone(), pupil: PupilAfter::from(&outcome) };
+    let body = WithdrawResponse {
+        behaviour: outcome.behaviour.clone(),
+        pupil: PupilAfter::from(&outcome),
+    };
     let mut response = platform::http::json(200, &body);
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", "true".parse().expect("a valid header"));
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            "true".parse().expect("a valid header"),
+        );
     }
     Ok(response)
 }

@@ -9,16 +9,23 @@ use serde_json::Value;
 
 fn signed(h: &Harness, name: &str) -> Value {
     let mut event = testkit::api::sample_event(name);
-    assert_eq!(event["headers"]["authorization"], "Bearer REPLACE-WITH-A-TOKEN");
+    assert_eq!(
+        event["headers"]["authorization"],
+        "Bearer REPLACE-WITH-A-TOKEN"
+    );
     event["headers"]["authorization"] = Value::String(format!("Bearer {}", h.teacher()));
     event
 }
 
 async fn invoke(h: &Harness, event: &Value) -> (u16, Value) {
-    let request = lambda_http::request::from_str(&event.to_string()).expect("the runtime parses the sample");
+    let request =
+        lambda_http::request::from_str(&event.to_string()).expect("the runtime parses the sample");
     let response = behaviour::handle(&h.app, request).await;
     let body: &[u8] = response.body().as_ref();
-    (response.status().as_u16(), serde_json::from_slice(body).unwrap())
+    (
+        response.status().as_u16(),
+        serde_json::from_slice(body).unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -35,7 +42,10 @@ async fn each_route_sample_is_answered() {
 
     let mut withdraw = signed(&h, "withdraw-behaviour.json");
     let id = logged["behaviours"][0]["id"].as_str().unwrap();
-    let path = withdraw["rawPath"].as_str().unwrap().replace("01JEQ4Z8XKCV5T3G9W2M7PBN6R", id);
+    let path = withdraw["rawPath"]
+        .as_str()
+        .unwrap()
+        .replace("01JEQ4Z8XKCV5T3G9W2M7PBN6R", id);
     withdraw["rawPath"] = Value::String(path.clone());
     withdraw["requestContext"]["http"]["path"] = Value::String(path);
     let (status, body) = invoke(&h, &withdraw).await;

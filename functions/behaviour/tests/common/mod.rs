@@ -36,18 +36,33 @@ impl Harness {
     /// that does not exist (to make sends fail).
     pub async fn with_queue_url(table: TestTable, url: String, queue: TestQueue) -> Self {
         let key = SigningKey::generate();
-        let school = testkit::seed_school(&table.store, &SchoolId::parse("riverside").unwrap(), "Riverside").await;
+        let school = testkit::seed_school(
+            &table.store,
+            &SchoolId::parse("riverside").unwrap(),
+            "Riverside",
+        )
+        .await;
         let app = App {
             store: table.store.clone(),
             events: EventQueue::new(queue.client.clone(), url),
             tokens: key.verifier(),
             cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
         };
-        Self { table, queue, key, school, app }
+        Self {
+            table,
+            queue,
+            key,
+            school,
+            app,
+        }
     }
 
     pub fn token(&self, role: Role) -> String {
-        let user = if role == Role::Teacher { &self.school.teacher } else { &self.school.leader };
+        let user = if role == Role::Teacher {
+            &self.school.teacher
+        } else {
+            &self.school.leader
+        };
         self.key.token(&self.school.id, user, role)
     }
 
@@ -56,7 +71,8 @@ impl Harness {
     }
 
     pub fn token_for(&self, user: &str, role: Role) -> String {
-        self.key.token(&self.school.id, &StaffId::parse(user).unwrap(), role)
+        self.key
+            .token(&self.school.id, &StaffId::parse(user).unwrap(), role)
     }
 
     pub async fn call(&self, request: ApiRequest) -> Answer {
@@ -64,17 +80,33 @@ impl Harness {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes: &[u8] = response.body().as_ref();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(bytes).expect("answers are JSON") };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("answers are JSON")
+        };
         if status >= 400 {
-            assert_eq!(headers["content-type"], "application/problem+json", "errors are problem+json: {body}");
+            assert_eq!(
+                headers["content-type"], "application/problem+json",
+                "errors are problem+json: {body}"
+            );
         }
-        Answer { status, body, headers }
+        Answer {
+            status,
+            body,
+            headers,
+        }
     }
 
     /// Logs a behaviour type for some pupils of a class as the teacher.
     pub async fn log(&self, class: &ClassId, pupils: &[PupilId], kind: &str) -> Answer {
         let body = json!({ "classId": class, "pupilIds": pupils, "behaviourTypeId": kind });
-        self.call(ApiRequest::post("/v1/behaviours").bearer(&self.teacher()).json(&body)).await
+        self.call(
+            ApiRequest::post("/v1/behaviours")
+                .bearer(&self.teacher())
+                .json(&body),
+        )
+        .await
     }
 
     pub fn class(&self) -> ClassId {
@@ -82,7 +114,11 @@ impl Harness {
     }
 
     pub fn pupils(&self, n: usize) -> Vec<PupilId> {
-        self.school.pupils(self.school.class()).into_iter().take(n).collect()
+        self.school
+            .pupils(self.school.class())
+            .into_iter()
+            .take(n)
+            .collect()
     }
 
     /// How many behaviour facts the table holds: the measure of "nothing
@@ -94,8 +130,14 @@ impl Harness {
             .scan()
             .table_name(&self.table.name)
             .filter_expression("begins_with(pk, :school) AND sk = :sk")
-            .expression_attribute_values(":school", aws_sdk_dynamodb::types::AttributeValue::S("S#".into()))
-            .expression_attribute_values(":sk", aws_sdk_dynamodb::types::AttributeValue::S("BEHAVIOUR".into()))
+            .expression_attribute_values(
+                ":school",
+                aws_sdk_dynamodb::types::AttributeValue::S("S#".into()),
+            )
+            .expression_attribute_values(
+                ":sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("BEHAVIOUR".into()),
+            )
             .send()
             .await
             .unwrap();
@@ -104,7 +146,14 @@ impl Harness {
 
     /// Every item in the table, for checks that nothing at all was written.
     pub async fn item_count(&self) -> usize {
-        let output = self.table.client().scan().table_name(&self.table.name).send().await.unwrap();
+        let output = self
+            .table
+            .client()
+            .scan()
+            .table_name(&self.table.name)
+            .send()
+            .await
+            .unwrap();
         output.items.unwrap_or_default().len()
     }
 }
