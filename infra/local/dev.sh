@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make dev`: the whole system on this machine until Ctrl-C.
+#
+# moto on MOTO_PORT (5005) holding the template's table and queues, the demo school,
+# every function under `cargo lambda watch` on API_PORT (9000) at the same /v1 paths
+# as API Gateway (reloading on code changes), and the event pump feeding the job
+# functions. Prints the base URL and demo tokens. Run from the repository root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. infra/local/lib.sh
+
+MOTO_PORT="${MOTO_PORT:-5005}"
+API_PORT="${API_PORT:-9000}"
+KEY_DIR=".local"
+
+trap stop_services EXIT
+trap 'exit 130' INT TERM
+
+say "local AWS emulator on port $MOTO_PORT"
+use_local_aws "http://127.0.0.1:$MOTO_PORT"
+start_moto "$MOTO_PORT"
+create_stack "$AWS_ENDPOINT_URL" .local/stack.env
+
+if [[ ! -s "$KEY_DIR/jwks.json" || ! -s "$KEY_DIR/signing-key" ]]; then
+  say "token signing keys"
+  "${DEVKIT[@]}" keygen --dir "$KEY_DIR"
+fi
+function_env "$KEY_DIR"
+
+say "demo school"
+"${DEVKIT[@]}" seed-demo
+
+say "building the functions"
+cargo build -q --workspace --bins
+
+say "functions on port $API_PORT"
+start_functions "$API_PORT"
+start_pump "http://127.0.0.1:$API_PORT"
+
+teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+slt_token="$("${DEVKIT[@]}" token --role slt --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+
+cat <<EOF
+
+Classlights is running.
+
+  API            http://127.0.0.1:$API_PORT/v1
+  teacher token  $teacher_token
+  SLT token      $slt_token
+
+  try:  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$API_PORT/v1/behaviours
+  logs: $LOG_DIR/{moto,watch,pump}.log    emulator: $AWS_ENDPOINT_URL/moto-api/
+
+Ctrl-C stops everything.
+EOF
+
+while true; do
+  check_services
+  sleep 1
+done

@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Shared by dev.sh, test.sh and bench.sh: start, watch and stop the local stack.
+#
+# Every service runs in its own process group with a log file under .local/logs/;
+# stop_services (run from an EXIT trap) ends the groups this shell started and
+# nothing else. Source it from the repository root with .venv/bin first on PATH.
+
+LOG_DIR="${LOG_DIR:-.local/logs}"
+LOG_PREFIX="${LOG_PREFIX:-}"
+REGION="eu-west-2"
+TOKEN_ISSUER="classlights-local"
+TOKEN_AUDIENCE="classlights-api"
+# shellcheck disable=SC2034  # used by the scripts that source this file
+DEVKIT=(cargo run -q -p testkit --bin devkit --)
+
+SERVICE_NAMES=()
+SERVICE_PIDS=()
+SERVICE_LOGS=()
+
+say() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+port_in_use() {
+  python3 - "$1" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
+PY
+}
+
+# start_service NAME COMMAND...: run COMMAND in a new process group, logging to $LOG_DIR/NAME.log.
+start_service() {
+  local name="$1"; shift
+  local log="$LOG_DIR/$name.log"
+  mkdir -p "$LOG_DIR"
+  setsid "$@" >"$log" 2>&1 </dev/null &
+  SERVICE_NAMES+=("$name"); SERVICE_PIDS+=("$!"); SERVICE_LOGS+=("$log")
+  say "started $name (pid $!, log $log)"
+}
+
+service_alive() { kill -0 "$1" 2>/dev/null; }
+
+show_log_tail() {
+  printf '\n---- last lines of %s ----\n' "$1" >&2
+  tail -n "${2:-40}" "$1" >&2 || true
+  printf -- '---- end of %s ----\n' "$1" >&2
+}
+
+# Print the log of every service that died, or of all of them when $1 is "all".
+show_service_logs() {
+  local i
+  for i in "${!SERVICE_PIDS[@]}"; do
+    if [[ "${1:-}" == all ]] || ! service_alive "${SERVICE_PIDS[$i]}"; then
+      show_log_tail "${SERVICE_LOGS[$i]}"
+    fi
+  done
+}
+
+# Fail, with its log, if any service has exited.
+check_services() {
+  local i
+  for i in "${!SERVICE_PIDS[@]}"; do
+    if ! service_alive "${SERVICE_PIDS[$i]}"; then
+      show_log_tail "${SERVICE_LOGS[$i]}"
+      fail "${SERVICE_NAMES[$i]} exited"
+    fi
+  done
+}
+
+stop_services() {
+  local pid i
+  for pid in "${SERVICE_PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for i in $(seq 50); do
+    local alive=0
+    for pid in "${SERVICE_PIDS[@]}"; do service_alive "$pid" && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${SERVICE_PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  SERVICE_NAMES=(); SERVICE_PIDS=(); SERVICE_LOGS=()
+}
+
+# wait_for_http URL SECONDS WHAT [LOG]: until URL answers with a status below 500 that
+# is not cargo-lambda's own "no such function" reply. Fails early if a service exits,
+# or if LOG shows that a function process exited (its request would never return).
+wait_for_http() {
+  local url="$1" seconds="$2" what="$3" log="${4:-}" deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    check_services
+    if [[ -n "$log" ]] && grep -q "ERROR command exited" "$log"; then
+      show_log_tail "$log" 60
+      fail "$what exited while starting (see its output above)"
+    fi
+    if python3 - "$url" <<'PY'
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=30) as response:
+        status, body = response.status, response.read()
+except urllib.error.HTTPError as error:
+    status, body = error.code, error.read()
+except OSError:
+    sys.exit(1)
+sys.exit(0 if status < 500 and status != 408 and b"Default function disabled" not in body and b"Missing function" not in body else 1)
+PY
+    then
+      return 0
+    fi
+    sleep 0.5
+  done
+  show_service_logs all
+  fail "$what did not answer at $url within ${seconds}s"
+}
+
+# start_moto PORT: the emulator (moto, see emulator.py), empty.
+start_moto() {
+  port_in_use "$1" && fail "port $1 is busy: stop whatever listens there, or choose another port"
+  start_service "$LOG_PREFIX"moto python3 infra/local/emulator.py --host 127.0.0.1 --port "$1"
+  wait_for_http "http://127.0.0.1:$1/moto-api/data.json" 30 "moto"
+}
+
+# create_stack ENDPOINT ENV_FILE: tables and queues from the template; exports the env file.
+create_stack() {
+  python3 infra/local/stack.py up --endpoint "$1" --env-file "$2"
+  set -a
+  # shellcheck disable=SC1090
+  . "$2"
+  set +a
+}
+
+# use_local_aws ENDPOINT: point every SDK at the emulator with fake keys; never a real account.
+use_local_aws() {
+  unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
+  export AWS_ENDPOINT_URL="$1"
+  export AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  export AWS_EC2_METADATA_DISABLED=true
+  export CLASSLIGHTS_TEMPLATE="$PWD/infra/template.yaml"
+}
+
+# function_env KEY_DIR: what the functions read besides the stack's names (already exported).
+function_env() {
+  [[ -s "$1/jwks.json" ]] || fail "$1/jwks.json is missing: devkit keygen did not write it"
+  export ACCESS_TOKEN_JWKS; ACCESS_TOKEN_JWKS="$(cat "$1/jwks.json")"
+  export ACCESS_TOKEN_ISSUER="$TOKEN_ISSUER" ACCESS_TOKEN_AUDIENCE="$TOKEN_AUDIENCE"
+  export CURSOR_KEY; CURSOR_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+  export RUST_LOG="${RUST_LOG:-info}"
+  export CLASSLIGHTS_SIGNING_KEY_FILE; CLASSLIGHTS_SIGNING_KEY_FILE="$(cd "$1" && pwd)/signing-key"
+}
+
+# start_functions PORT [cargo lambda watch flags...]: every function binary on the API paths.
+start_functions() {
+  local port="$1"; shift
+  port_in_use "$port" && fail "port $port is busy: stop whatever listens there, or choose another port"
+  start_service "$LOG_PREFIX"watch cargo lambda watch -A 127.0.0.1 -P "$port" "$@"
+  # The first request waits for `cargo run` to start the function.
+  wait_for_http "http://127.0.0.1:$port/v1/behaviours" 600 "the behaviour function" \
+    "$LOG_DIR/${LOG_PREFIX}watch.log"
+}
+
+# start_pump INVOKE_URL: queue consumers and schedules from the template.
+start_pump() {
+  start_service "$LOG_PREFIX"pump python3 infra/local/pump.py --endpoint "$AWS_ENDPOINT_URL" --invoke-url "$1"
+}

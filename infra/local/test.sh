@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# `make test`: every test, from nothing started to everything stopped.
+#
+#  1. cfn-lint the template; check the local router serves the template's routes;
+#  2. moto on a free port with the template's table and queues;
+#  3. unit and integration tests (they create their own tables and queues there);
+#  4. the functions under `cargo lambda watch` on a free port, plus the event pump,
+#     exactly as `make dev` runs them, with fresh keys and the demo school;
+#  5. the end-to-end tests against that API;
+#  6. schemathesis against infra/openapi.yaml with a teacher's token.
+# Whatever it started is stopped on exit; any failure exits non-zero, with the log
+# of the service concerned. Debug builds only. Run from the repository root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LOG_PREFIX="test-"
+. infra/local/lib.sh
+
+E2E_PACKAGE="${E2E_PACKAGE:-e2e}"
+OPENAPI="infra/openapi.yaml"
+SCHEMATHESIS_EXAMPLES="${SCHEMATHESIS_EXAMPLES:-50}"
+RUN_DIR=".local/test"
+
+KEY_DIR=""
+cleanup() {
+  local status=$?
+  stop_services
+  [[ -n "$KEY_DIR" ]] && rm -rf "$KEY_DIR"
+  if ((status != 0)); then
+    printf '\nmake test FAILED (exit %d); service logs are in %s/%s*.log\n' "$status" "$LOG_DIR" "$LOG_PREFIX" >&2
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# on_failure_show_logs COMMAND...: run COMMAND; if it fails, show the services' logs and stop.
+on_failure_show_logs() {
+  local status=0
+  "$@" || status=$?
+  if ((status != 0)); then
+    show_service_logs all
+    fail "$* failed (exit $status)"
+  fi
+}
+
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+say "cfn-lint infra/template.yaml"
+cfn-lint infra/template.yaml
+python3 infra/local/stack.py check-routes
+
+moto_port="$(free_port)"
+say "local AWS emulator on port $moto_port"
+use_local_aws "http://127.0.0.1:$moto_port"
+start_moto "$moto_port"
+create_stack "$AWS_ENDPOINT_URL" "$RUN_DIR/stack.env"
+
+say "unit and integration tests"
+on_failure_show_logs cargo test --workspace --exclude "$E2E_PACKAGE"
+
+cargo metadata -q --no-deps --format-version 1 |
+  python3 -c 'import json, sys; sys.exit(0 if sys.argv[1] in {p["name"] for p in json.load(sys.stdin)["packages"]} else 1)' \
+    "$E2E_PACKAGE" || fail "no package named $E2E_PACKAGE in the workspace: the end-to-end tests cannot run"
+
+KEY_DIR="$(mktemp -d)"
+say "token signing keys in $KEY_DIR"
+"${DEVKIT[@]}" keygen --dir "$KEY_DIR"
+function_env "$KEY_DIR"
+
+say "demo school"
+"${DEVKIT[@]}" seed-demo
+
+say "building the functions"
+cargo build -q --workspace --bins
+
+api_port="$(free_port)"
+say "functions on port $api_port"
+# No --timeout: cargo-lambda applies it to the functions' own wait for their next
+# event too, so an idle function would get a 408 there and crash.
+start_functions "$api_port" --ignore-changes
+start_pump "http://127.0.0.1:$api_port"
+export CLASSLIGHTS_API_URL="http://127.0.0.1:$api_port"
+
+say "end-to-end tests against $CLASSLIGHTS_API_URL"
+on_failure_show_logs cargo test -p "$E2E_PACKAGE"
+
+say "API contract (schemathesis) against $OPENAPI"
+[[ -f "$OPENAPI" ]] || fail "$OPENAPI does not exist: the API contract test cannot run"
+teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+[[ -n "$teacher_token" ]] || fail "devkit token --role teacher printed nothing"
+# infra/schemathesis.toml (when present) holds the per-operation expectations and
+# keeps schemathesis's cache under .local; hypothesis's own files go there too.
+# --origin keeps the schema's own base path (its servers entry, e.g. /v1).
+# unsupported_method is left out: for a method with no route, API Gateway (and the
+# local router) answers 404 itself, so the function never gets to say 405.
+run_schemathesis() {
+  local config=()
+  [[ -f infra/schemathesis.toml ]] && config=(--config-file infra/schemathesis.toml)
+  HYPOTHESIS_STORAGE_DIRECTORY="$RUN_DIR/hypothesis" schemathesis "${config[@]}" run "$OPENAPI" \
+    --origin "$CLASSLIGHTS_API_URL" \
+    -H "Authorization: Bearer $teacher_token" \
+    --checks all \
+    --exclude-checks unsupported_method \
+    --max-examples "$SCHEMATHESIS_EXAMPLES" \
+    --request-timeout 30 \
+    --workers 2 \
+    --report junit --report-dir "$RUN_DIR/schemathesis" \
+    --no-color
+}
+on_failure_show_logs run_schemathesis
+
+say "all tests passed"
