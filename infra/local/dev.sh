@@ -37,8 +37,12 @@ say "functions on port $API_PORT"
 start_functions "$API_PORT"
 start_pump "http://127.0.0.1:$API_PORT"
 
-teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
-slt_token="$("${DEVKIT[@]}" token --role slt --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+# Real access tokens live 15 minutes; the demo's last a working day.
+teacher_token="$("${DEVKIT[@]}" token --role teacher --minutes 720 --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+slt_token="$("${DEVKIT[@]}" token --role slt --minutes 720 --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+# Kept for scripts and the README's curl session; they expire with the tokens.
+printf '%s\n' "$teacher_token" >"$KEY_DIR/teacher.token"
+printf '%s\n' "$slt_token" >"$KEY_DIR/slt.token"
 
 cat <<EOF
 
@@ -48,7 +52,8 @@ Classlights is running.
   teacher token  $teacher_token
   SLT token      $slt_token
 
-  try:  curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$API_PORT/v1/behaviours
+  tokens also in $KEY_DIR/teacher.token and $KEY_DIR/slt.token (valid 12 hours)
+  try:  curl -H "Authorization: Bearer \$(cat $KEY_DIR/teacher.token)" http://127.0.0.1:$API_PORT/v1/lessons/7A-ma/lights
   logs: $LOG_DIR/{moto,watch,pump}.log    emulator: $AWS_ENDPOINT_URL/moto-api/
 
 Ctrl-C stops everything.

@@ -57,7 +57,9 @@ start_moto "$moto_port"
 create_stack "$AWS_ENDPOINT_URL" "$RUN_DIR/stack.env"
 
 say "unit and integration tests"
-on_failure_show_logs cargo test --workspace --exclude "$E2E_PACKAGE"
+# cargo_test ARGS...: cargo test, its output also kept for the closing tally.
+cargo_test() { cargo test "$@" 2>&1 | tee -a "$RUN_DIR/cargo-test.log"; }
+on_failure_show_logs cargo_test --workspace --exclude "$E2E_PACKAGE"
 
 cargo metadata -q --no-deps --format-version 1 |
   python3 -c 'import json, sys; sys.exit(0 if sys.argv[1] in {p["name"] for p in json.load(sys.stdin)["packages"]} else 1)' \
@@ -83,7 +85,7 @@ start_pump "http://127.0.0.1:$api_port"
 export CLASSLIGHTS_API_URL="http://127.0.0.1:$api_port"
 
 say "end-to-end tests against $CLASSLIGHTS_API_URL"
-on_failure_show_logs cargo test -p "$E2E_PACKAGE"
+on_failure_show_logs cargo_test -p "$E2E_PACKAGE"
 
 say "API contract (schemathesis) against $OPENAPI"
 [[ -f "$OPENAPI" ]] || fail "$OPENAPI does not exist: the API contract test cannot run"
@@ -111,3 +113,9 @@ run_schemathesis() {
 on_failure_show_logs run_schemathesis
 
 say "all tests passed"
+# One closing line that counts every Rust test run above.
+python3 - "$RUN_DIR/cargo-test.log" <<'PY'
+import re, sys
+results = re.findall(r"test result: \w+\. (\d+) passed; (\d+) failed", open(sys.argv[1]).read())
+print(f"tests: {sum(int(p) for p, _ in results)} passed, {sum(int(f) for _, f in results)} failed")
+PY

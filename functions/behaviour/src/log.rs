@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use domain::calendar::{earliest_allowed, school_date};
 use domain::{Behaviour, BehaviourId, BehaviourTypeId, ClassId, Note, Permission, PupilId};
 use lambda_http::{Body, Request, Response};
@@ -94,7 +94,8 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     caller.require(Permission::LogBehaviour)?;
     let key = idempotency_key(request)?;
     let body: LogRequest = json_body(request, BODY_LIMIT)?;
-    let now = Utc::now();
+    // Milliseconds are as precise as a classroom needs, and as keys sort.
+    let now = Utc::now().trunc_subsecs(3);
     check_shape(&body, now)?;
 
     let (settings, policy) = school(app, caller).await?;

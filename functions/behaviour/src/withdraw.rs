@@ -1,7 +1,7 @@
 //! `POST /v1/behaviours/{id}/withdraw`: take back a behaviour logged by
 //! mistake. The withdrawal is a new fact; the original stays on record.
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use domain::{Behaviour, BehaviourId, Permission, Reason, Withdrawal};
 use lambda_http::{Body, Request, Response};
 use platform::http::{fingerprint, idempotency_key, json_body, request_id};
@@ -49,7 +49,7 @@ pub async fn withdraw(
         withdrawal: Withdrawal {
             id: BehaviourId::new(ids.generate().unwrap_or_else(|_| ulid::Ulid::new())),
             reason: body.reason,
-            withdrawn_at: Utc::now(),
+            withdrawn_at: Utc::now().trunc_subsecs(3),
             withdrawn_by: caller.user.clone(),
         },
         ladder: policy.ladder,

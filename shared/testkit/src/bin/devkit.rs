@@ -4,7 +4,7 @@
 //! ```text
 //! devkit keygen --dir .local            # .local/signing-key, .local/jwks.json
 //! devkit seed-demo [--school demo-school]
-//! devkit token --role teacher [--school demo-school] [--user staff-teacher] [--key .local/signing-key]
+//! devkit token --role teacher [--school demo-school] [--user staff-teacher] [--key .local/signing-key] [--minutes 15]
 //! devkit sign-event events/log-behaviour.json [--role teacher]
 //! ```
 
@@ -102,7 +102,13 @@ fn token(args: &Args) -> Result<String, String> {
     let school =
         SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
     let user = StaffId::parse(&args.flag_or("--user", default_user)).map_err(|e| e.to_string())?;
-    Ok(key.token(&school, &user, role))
+    let minutes: i64 = args
+        .flag_or("--minutes", "15")
+        .parse()
+        .ok()
+        .filter(|m| (1..=24 * 60).contains(m))
+        .ok_or("--minutes must be a whole number from 1 to 1440")?;
+    Ok(key.sign(&testkit::tokens::claims(&school, &user, role, minutes * 60)))
 }
 
 fn sign_event(args: &Args) -> Result<(), String> {
