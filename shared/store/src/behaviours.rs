@@ -594,19 +594,8 @@ impl Store {
         school: &SchoolId,
         request_id: &str,
     ) -> Result<Option<RecordItem>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::request(school, request_id), keys::REQUEST)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Into::into)
+        self.get(key(keys::request(school, request_id), keys::REQUEST))
+            .await
     }
 
     /// Withdraws a behaviour logged by mistake: a new fact, the light folded
@@ -771,19 +760,8 @@ impl Store {
         school: &SchoolId,
         id: BehaviourId,
     ) -> Result<Option<FactItem>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::behaviour(school, id), keys::BEHAVIOUR)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        output
-            .item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Into::into)
+        self.get(key(keys::behaviour(school, id), keys::BEHAVIOUR))
+            .await
     }
 
     /// One behaviour of this school, with its withdrawal if any.

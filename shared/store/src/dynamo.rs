@@ -36,6 +36,22 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 impl Store {
+    /// Reads one item by key with strong consistency.
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(output.item.map(serde_dynamo::from_item).transpose()?)
+    }
+
     /// Reads items by key with strong consistency, any number of them,
     /// retrying what DynamoDB leaves unprocessed.
     pub(crate) async fn get_many(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
