@@ -98,19 +98,19 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     let now = Utc::now().trunc_subsecs(3);
     check_shape(&body, now)?;
 
-    let (settings, policy) = school(app, caller).await?;
+    // The school and the class are independent reads: one round trip, not two.
+    let (school, class) = tokio::join!(
+        school(app, caller),
+        app.store.class(&caller.school, &body.class_id)
+    );
+    let (settings, policy) = school?;
     let zone = settings.zone().map_err(store_failed)?;
-    let class = app
-        .store
-        .class(&caller.school, &body.class_id)
-        .await
-        .map_err(store_failed)?
-        .ok_or_else(|| {
-            Problem::unprocessable(
-                "unknown-reference",
-                vec![FieldError::new("classId", "no such class in your school")],
-            )
-        })?;
+    let class = class.map_err(store_failed)?.ok_or_else(|| {
+        Problem::unprocessable(
+            "unknown-reference",
+            vec![FieldError::new("classId", "no such class in your school")],
+        )
+    })?;
 
     let mut refused = Vec::new();
     for (i, pupil) in body.pupil_ids.iter().enumerate() {
