@@ -9,9 +9,9 @@ such limit, so this server serialises DynamoDB requests and leaves every other
 service (SQS long polls above all) concurrent.
 
 moto also deep-copies the whole table for every write of a transaction, to roll
-back on failure, so logging a class of 30 (91 writes) copies the table 91 times,
-in time and in memory it keeps. One copy per table, taken before the first
-write, rolls back just as well: this server takes that one.
+back on failure, and keeps every copy: logging a class of 30 (91 writes) copies
+the table 91 times, and a long test run slows to a crawl. This server copies
+only the items a transaction touches, and puts them back if it fails.
 
     emulator.py [--host 127.0.0.1] [--port 5005]
 """
@@ -26,6 +26,8 @@ import sys
 import threading
 
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -44,44 +46,76 @@ class OneDynamoDbRequestAtATime:
             return list(self.app(environ, start_response))
 
 
-class CopyOncePerTransaction:
-    """Stands in for the `copy` module inside moto's DynamoDB models: within one
-    TransactWriteItems, a value is deep-copied once and that copy is reused."""
+class TransactionsThatCopyOnlyTheirItems:
+    """Rolls a failed TransactWriteItems back by putting back the items it
+    touched, instead of moto's deep copy of every table it names. moto keeps
+    every model object it ever made (for its reset), so those table copies also
+    pile up in memory, and the server slows down as a test run goes on."""
 
     def __init__(self):
         self.local = threading.local()
 
+    # Stands in for the `copy` module inside moto's DynamoDB models.
     def __getattr__(self, name):
         return getattr(copy, name)
 
     def deepcopy(self, value, memo=None):
-        copies = getattr(self.local, "copies", None)
-        if copies is None:
-            return copy.deepcopy(value, memo)
-        # The original is kept beside its copy so that its id cannot be reused
-        # by another object while the transaction runs.
-        original, copied = copies.get(id(value), (None, None))
-        if original is not value:
-            copied = copy.deepcopy(value, memo)
-            copies[id(value)] = (value, copied)
-        return copied
+        if getattr(self.local, "in_transaction", False) and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
 
-    def around(self, transact_write_items):
-        def once_per_transaction(backend, *args, **kwargs):
-            self.local.copies = {}
+    def install(self) -> None:
+        dynamodb_models.copy = self
+        backend = dynamodb_models.DynamoDBBackend
+        moto_transact = backend.transact_write_items
+
+        def transact_write_items(dynamodb, transact_items, *args, **kwargs):
+            before = self.touched_items(dynamodb, transact_items)
+            self.local.in_transaction = True
             try:
-                return transact_write_items(backend, *args, **kwargs)
+                return moto_transact(dynamodb, transact_items, *args, **kwargs)
+            except Exception:
+                self.put_back(before)
+                raise
             finally:
-                self.local.copies = None
+                self.local.in_transaction = False
 
-        return once_per_transaction
+        backend.transact_write_items = transact_write_items
 
+    @staticmethod
+    def touched_items(dynamodb, transact_items):
+        """(table, hash key, range key, a copy of the item or None) for each write."""
+        before = []
+        for entry in transact_items:
+            if len(entry) != 1:
+                continue
+            (_, op), = entry.items()
+            table = dynamodb.tables.get(op.get("TableName"))
+            key = op.get("Key") or op.get("Item")
+            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+                continue
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = None
+            if table.range_key_attr is not None:
+                if table.range_key_attr not in key:
+                    continue
+                range_key = DynamoType(key[table.range_key_attr])
+            current = table.get_item(hash_key, range_key)
+            before.append((table, hash_key, range_key, copy.deepcopy(current)))
+        return before
 
-def copy_tables_once_per_transaction() -> None:
-    copier = CopyOncePerTransaction()
-    dynamodb_models.copy = copier
-    backend = dynamodb_models.DynamoDBBackend
-    backend.transact_write_items = copier.around(backend.transact_write_items)
+    @staticmethod
+    def put_back(before) -> None:
+        for table, hash_key, range_key, item in before:
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+            elif item is None:
+                table.items[hash_key].pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
 
 
 def main() -> None:
@@ -91,7 +125,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
-    copy_tables_once_per_transaction()
+    TransactionsThatCopyOnlyTheirItems().install()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(

@@ -369,3 +369,4 @@ async fn another_school_sees_none_of_our_behaviours() {
     assert_eq!(answer.status, 200);
     assert!(answer.body["items"].as_array().unwrap().is_empty());
 }
+
