@@ -13,10 +13,11 @@ mod list;
 mod log;
 mod withdraw;
 
+use domain::{Permission, Scope};
 use lambda_http::{Body, Request, RequestExt, Response};
 use platform::queue::EventQueue;
-use platform::{Caller, ConfigError, CursorSigner, Problem, TokenVerifier};
-use store::{SchoolSettings, Store, StoreError};
+use platform::{Caller, ConfigError, CursorSigner, Gate, Problem, store_failed};
+use store::{ClassRoster, SchoolSettings, Store};
 
 /// Every route this function answers, as written in the OpenAPI document.
 pub const ROUTES: [(&str, &str); 4] = [
@@ -33,7 +34,7 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub struct App {
     pub store: Store,
     pub events: EventQueue,
-    pub tokens: TokenVerifier,
+    pub gate: Gate,
     pub cursors: CursorSigner,
 }
 
@@ -50,7 +51,7 @@ impl App {
                 aws_sdk_sqs::Client::new(&aws),
                 "BEHAVIOUR_EVENTS_QUEUE_URL",
             )?,
-            tokens: TokenVerifier::from_env()?,
+            gate: Gate::from_env()?,
             cursors: CursorSigner::from_env()?,
         })
     }
@@ -84,6 +85,17 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         .lambda_context_ref()
         .map(|c| c.request_id.clone())
         .unwrap_or_default();
+    if let Some(caller) = &caller {
+        platform::access::audit_support_request(
+            &app.store,
+            caller,
+            &method,
+            route_name(&path),
+            response.status().as_u16(),
+            &request_id,
+        )
+        .await;
+    }
     tracing::info!(
         method,
         route = route_name(&path),
@@ -116,7 +128,7 @@ async fn dispatch(
         return Err(Problem::method_not_allowed());
     }
 
-    let caller = who.insert(app.tokens.caller(request)?);
+    let caller = who.insert(app.gate.caller(&app.store, request).await?);
     match (route, method) {
         (Route::Behaviours, "POST") => log::log(app, caller, request).await,
         (Route::Behaviours, _) => list::list(app, caller, request).await,
@@ -134,15 +146,16 @@ fn route_name(path: &str) -> &'static str {
     }
 }
 
-/// A store failure as the caller sees it: retry later, or our fault.
-fn store_failed(error: StoreError) -> Problem {
-    if error.is_retryable() {
-        tracing::warn!(error = %error, "store busy");
-        Problem::unavailable(1)
-    } else {
-        tracing::error!(error = %error, "store failed");
-        Problem::internal()
-    }
+/// Whether the caller's read permission reaches a class: the whole school,
+/// or a class they teach or tutor. Year-wide reach follows once the roster
+/// says which staff lead which year.
+fn reaches_class(caller: &Caller, class: &ClassRoster) -> bool {
+    let scopes = caller.scopes(Permission::ReadBehaviour);
+    scopes.contains(&Scope::WholeSchool)
+        || (scopes
+            .iter()
+            .any(|s| matches!(s, Scope::OwnClasses | Scope::OwnTutorGroup | Scope::OwnYear))
+            && class.teacher_ids.contains(&caller.user))
 }
 
 /// The caller's school settings and policy; a token for a school that is not

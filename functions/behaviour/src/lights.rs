@@ -58,6 +58,11 @@ pub async fn lights(
         .await
         .map_err(store_failed)?
         .ok_or_else(not_found)?;
+    if !crate::reaches_class(caller, &class) {
+        return Err(Problem::forbidden(
+            "you may see the lights of the classes you teach",
+        ));
+    }
     let pupils: Vec<PupilId> = class.members.iter().map(|m| m.pupil_id.clone()).collect();
     let mut lights = app
         .store

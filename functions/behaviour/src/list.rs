@@ -11,7 +11,7 @@ use platform::{Caller, FieldError, Problem};
 use serde::{Deserialize, Serialize};
 use store::BehaviourQuery;
 
-use crate::{App, store_failed};
+use crate::{App, reaches_class, store_failed};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
@@ -110,6 +110,7 @@ pub async fn list(
         }
         filter.after = Some(position.after);
     }
+    reach(app, caller, &filter).await?;
 
     let (items, after) = app
         .store
@@ -136,4 +137,35 @@ fn describe(filter: &BehaviourQuery) -> String {
         text(filter.to.map(|t| t.to_rfc3339())),
     ]
     .join("|")
+}
+
+/// Staff who cannot read the whole school's behaviour list what they logged
+/// themselves, or a class they reach.
+async fn reach(app: &App, caller: &Caller, filter: &BehaviourQuery) -> Result<(), Problem> {
+    if caller
+        .scopes(Permission::ReadBehaviour)
+        .contains(&domain::Scope::WholeSchool)
+        || filter.staff.as_ref() == Some(&caller.user)
+    {
+        return Ok(());
+    }
+    let refused = || {
+        Problem::forbidden(
+            "you may list the behaviour of classes you teach (classId) or that you logged (staffId)",
+        )
+    };
+    let Some(class) = &filter.class else {
+        return Err(refused());
+    };
+    let class = app
+        .store
+        .class(&caller.school, class)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(refused)?;
+    if reaches_class(caller, &class) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
 }

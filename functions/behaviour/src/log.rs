@@ -169,10 +169,20 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
             logged_by: caller.user.clone(),
             withdrawal: None,
         })
-        .collect();
+        .collect::<Vec<Behaviour>>();
+    let request_id = request_id(caller.user.as_str(), key.as_deref());
+    let mut audit_ids: Vec<String> = vec![format!("class:{}", body.class_id)];
+    audit_ids.extend(behaviours.iter().map(|b| b.id.to_string()));
     let command = LogCommand {
+        audit: platform::audit_record(
+            caller,
+            "behaviour.logged",
+            "behaviour",
+            audit_ids,
+            &request_id,
+        ),
         school: caller.school.clone(),
-        request_id: request_id(caller.user.as_str(), key.as_deref()),
+        request_id,
         fingerprint: fingerprint(request),
         light_scope: policy.light_scope,
         ladder: policy.ladder.clone(),

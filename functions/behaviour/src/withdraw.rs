@@ -53,7 +53,16 @@ pub async fn withdraw(
             withdrawn_by: caller.user.clone(),
         },
         ladder: policy.ladder,
-        may_withdraw_any: caller.role.allows(Permission::WithdrawAnyBehaviour),
+        may_withdraw_any: caller
+            .scopes(Permission::WithdrawAnyBehaviour)
+            .contains(&domain::Scope::WholeSchool),
+        audit: platform::audit_record(
+            caller,
+            "behaviour.withdrawn",
+            "behaviour",
+            vec![behaviour_id.to_string()],
+            &request_id(caller.user.as_str(), key.as_deref()),
+        ),
     };
     let request_id = command.request_id.clone();
 

@@ -235,7 +235,7 @@ async fn many_concurrent_logs_for_one_pupil_lose_no_update() {
         .call(
             ApiRequest::get("/v1/behaviours")
                 .query("pupilId", pupil[0].as_str())
-                .bearer(&h.teacher()),
+                .bearer(&h.token(Role::Slt)),
         )
         .await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 6);

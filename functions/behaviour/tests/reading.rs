@@ -145,8 +145,9 @@ async fn lights_per_day_follow_a_pupil_across_lessons() {
     assert_eq!(grid.body["pupils"][0]["light"]["stage"], "Amber");
 }
 
+/// Lists as a senior leader, who reads the whole school.
 async fn list(h: &Harness, query: &[(&str, &str)]) -> Value {
-    let mut request = ApiRequest::get("/v1/behaviours").bearer(&h.teacher());
+    let mut request = ApiRequest::get("/v1/behaviours").bearer(&h.token(Role::Slt));
     for (k, v) in query {
         request = request.query(k, v);
     }
@@ -370,3 +371,44 @@ async fn another_school_sees_none_of_our_behaviours() {
     assert!(answer.body["items"].as_array().unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn teachers_read_the_classes_they_teach_and_what_they_logged() {
+    let h = Harness::new().await;
+    let pupil = h.pupils(1);
+    let logged = h
+        .call(
+            ApiRequest::post("/v1/behaviours")
+                .bearer(&h.teacher())
+                .json(&serde_json::json!({
+                    "classId": h.class(), "pupilIds": pupil, "behaviourTypeId": "kindness"
+                })),
+        )
+        .await;
+    assert_eq!(logged.status, 201, "{}", logged.body);
+
+    let teacher = h.teacher();
+    let cover = h.token_for("staff-cover", Role::Teacher);
+    let by_class = || ApiRequest::get("/v1/behaviours").query("classId", h.class().as_str());
+    let lights = || ApiRequest::get(&format!("/v1/lessons/{}/lights", h.class()));
+
+    assert_eq!(h.call(by_class().bearer(&teacher)).await.status, 200);
+    assert_eq!(h.call(lights().bearer(&teacher)).await.status, 200);
+    let own = ApiRequest::get("/v1/behaviours").query("staffId", "staff-cover");
+    assert_eq!(h.call(own.bearer(&cover)).await.status, 200);
+
+    // A teacher who does not teach the class reads neither its list nor its
+    // lights, nor a pupil's or the whole school's history.
+    assert_eq!(h.call(by_class().bearer(&cover)).await.status, 403);
+    assert_eq!(h.call(lights().bearer(&cover)).await.status, 403);
+    let by_pupil = ApiRequest::get("/v1/behaviours").query("pupilId", pupil[0].as_str());
+    assert_eq!(h.call(by_pupil.bearer(&teacher)).await.status, 403);
+    let everything = ApiRequest::get("/v1/behaviours");
+    assert_eq!(h.call(everything.bearer(&cover)).await.status, 403);
+    let others = ApiRequest::get("/v1/behaviours").query("staffId", "staff-teacher");
+    assert_eq!(h.call(others.bearer(&cover)).await.status, 403);
+
+    // Pastoral staff read the whole school.
+    let pastoral = h.token_for("staff-pastoral", Role::Pastoral);
+    let by_pupil = ApiRequest::get("/v1/behaviours").query("pupilId", pupil[0].as_str());
+    assert_eq!(h.call(by_pupil.bearer(&pastoral)).await.status, 200);
+}

@@ -322,7 +322,7 @@ async fn a_token_signed_with_a_symmetric_algorithm_is_refused() {
     let h = Harness::new().await;
     let claims = testkit::tokens::claims(&h.school.id, &h.school.teacher, Role::Teacher, 600);
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    header.kid = Some(h.key.kid.clone());
+    header.kid = Some(h.key.kid().to_owned());
     let token = jsonwebtoken::encode(
         &header,
         &claims,
@@ -341,7 +341,7 @@ async fn a_token_signed_with_a_symmetric_algorithm_is_refused() {
 }
 
 #[tokio::test]
-async fn parents_and_support_staff_may_not_log_or_read_behaviour() {
+async fn parents_and_support_staff_without_a_grant_may_not_log_or_read_behaviour() {
     let h = Harness::new().await;
     for role in [Role::Parent, Role::Support] {
         let token = h

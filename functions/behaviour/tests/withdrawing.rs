@@ -41,7 +41,7 @@ async fn withdrawing_recomputes_the_light_and_points_and_keeps_the_original() {
         .call(
             ApiRequest::get("/v1/behaviours")
                 .query("pupilId", pupil[0].as_str())
-                .bearer(&h.teacher()),
+                .bearer(&h.token(Role::Slt)),
         )
         .await;
     let items = listed.body["items"].as_array().unwrap();

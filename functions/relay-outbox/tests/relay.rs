@@ -32,7 +32,7 @@ async fn world_with_failing_sends() -> World {
     let app = App {
         store: table.store.clone(),
         events: EventQueue::new(queue.client.clone(), broken),
-        tokens: key.verifier(),
+        gate: platform::Gate::new(key.verifier()),
         cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
     };
     World {

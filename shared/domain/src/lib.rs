@@ -3,19 +3,24 @@
 //! Nothing here performs I/O or knows about AWS: ids that can only hold valid
 //! values, the behaviour policy, the traffic-light ladder, the calendar that
 //! decides which lesson or day a moment belongs to, and the table that says
-//! which role may do what. Every function builds on these types.
+//! which role may do what, and
+//! what makes an email address or a password acceptable. Every function builds on these types.
 
 pub mod behaviour;
 pub mod calendar;
+pub mod email;
 pub mod events;
 pub mod ids;
 pub mod light;
+pub mod password;
 pub mod policy;
 pub mod role;
 
 pub use behaviour::{Behaviour, Note, Reason, Withdrawal};
+pub use email::{Email, EmailError};
 pub use events::{BehaviourEvent, BehaviourFact};
 pub use ids::{BehaviourId, BehaviourTypeId, ClassId, IdError, PupilId, SchoolId, StaffId};
 pub use light::{Light, LightEntry};
+pub use password::{PasswordError, check_new_password};
 pub use policy::{BehaviourType, Ladder, LightScope, Policy, Stage};
-pub use role::{Permission, Role};
+pub use role::{Permission, Role, Roles, Scope};

@@ -1,13 +1,15 @@
-//! Who may do what. Every handler asks [`Role::allows`]; this table is the
-//! one place where a role's powers are written down.
+//! Who may do what. [`PERMISSIONS`] is the one place where a role's powers
+//! are written down, each with the scope it reaches; every handler asks it
+//! through [`Role::scope`] or [`Roles::scope`].
 
 use serde::{Deserialize, Serialize};
 
-/// The role a signed-in user holds in one school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A role a user holds in one school. A member of staff may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     Teacher,
+    /// A form tutor.
     Tutor,
     HeadOfYear,
     Pastoral,
@@ -21,10 +23,26 @@ pub enum Role {
     Support,
 }
 
+/// How far a permission reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Scope {
+    /// The classes the caller teaches.
+    OwnClasses,
+    /// The pupils of the caller's tutor group.
+    OwnTutorGroup,
+    /// The pupils of the caller's year group.
+    OwnYear,
+    /// Everyone in the school.
+    WholeSchool,
+    /// A parent's own linked children.
+    OwnChildren,
+}
+
 /// Something a caller may be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Permission {
-    /// Log behaviour for pupils in a lesson.
+    /// Log behaviour for pupils in a lesson, a cover lesson or on duty.
     LogBehaviour,
     /// Read logged behaviour and the lights of lessons.
     ReadBehaviour,
@@ -32,37 +50,227 @@ pub enum Permission {
     WithdrawOwnBehaviour,
     /// Withdraw a behaviour whoever logged it.
     WithdrawAnyBehaviour,
+    /// List the school's staff with their roles and account status.
+    ReadStaff,
+    /// Grant and remove staff roles, up to one's own rank.
+    ManageRoles,
+    /// Disable and re-enable staff accounts.
+    ManageAccounts,
+    /// Grant, list and end vendor support access.
+    ManageSupportAccess,
+    /// Read the audit log.
+    ReadAudit,
 }
+
+use Role::*;
+use Scope::*;
+
+/// The permission table: for each permission, the roles that hold it and how
+/// far it reaches for them. A role not listed does not hold it.
+pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
+    // Any member of staff may log behaviour for any pupil: cover lessons,
+    // corridors and duties are part of the job.
+    (
+        Permission::LogBehaviour,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ReadBehaviour,
+        &[
+            (Teacher, OwnClasses),
+            (Tutor, OwnTutorGroup),
+            (HeadOfYear, OwnYear),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+    (
+        Permission::WithdrawOwnBehaviour,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::WithdrawAnyBehaviour,
+        &[
+            (HeadOfYear, OwnYear),
+            (Pastoral, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ReadStaff,
+        &[
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ManageRoles,
+        &[(Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
+    (
+        Permission::ManageAccounts,
+        &[(Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
+    (Permission::ManageSupportAccess, &[(Admin, WholeSchool)]),
+    (
+        Permission::ReadAudit,
+        &[
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+];
 
 impl Role {
     pub const ALL: [Role; 9] = [
-        Role::Teacher,
-        Role::Tutor,
-        Role::HeadOfYear,
-        Role::Pastoral,
-        Role::Dsl,
-        Role::Slt,
-        Role::Admin,
-        Role::Parent,
-        Role::Support,
+        Teacher, Tutor, HeadOfYear, Pastoral, Dsl, Slt, Admin, Parent, Support,
     ];
 
-    /// Whether this role carries the permission.
-    pub fn allows(self, permission: Permission) -> bool {
-        use Permission::*;
-        use Role::*;
+    /// How far the permission reaches for this role; none if it lacks it.
+    pub fn scope(self, permission: Permission) -> Option<Scope> {
+        PERMISSIONS
+            .iter()
+            .find(|(p, _)| *p == permission)
+            .and_then(|(_, grants)| grants.iter().find(|(r, _)| *r == self))
+            .map(|(_, scope)| *scope)
+    }
 
-        match permission {
-            LogBehaviour | ReadBehaviour | WithdrawOwnBehaviour => matches!(
-                self,
-                Teacher | Tutor | HeadOfYear | Pastoral | Dsl | Slt | Admin
-            ),
-            WithdrawAnyBehaviour => matches!(self, HeadOfYear | Pastoral | Slt | Admin),
+    /// Whether this role carries the permission at all.
+    pub fn allows(self, permission: Permission) -> bool {
+        self.scope(permission).is_some()
+    }
+
+    /// Roles a school grants to its staff; parents and support come from
+    /// elsewhere.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Parent | Support)
+    }
+
+    /// Seniority for granting: nobody grants a role ranked above their own.
+    /// Parents and support rank nowhere.
+    pub fn rank(self) -> u8 {
+        match self {
+            Teacher => 1,
+            Tutor => 2,
+            HeadOfYear | Pastoral | Dsl => 3,
+            Slt => 4,
+            Admin => 5,
+            Parent | Support => 0,
         }
     }
 
-    pub fn is_staff(self) -> bool {
-        !matches!(self, Role::Parent | Role::Support)
+    pub fn name(self) -> &'static str {
+        match self {
+            Teacher => "teacher",
+            Tutor => "tutor",
+            HeadOfYear => "headOfYear",
+            Pastoral => "pastoral",
+            Dsl => "dsl",
+            Slt => "slt",
+            Admin => "admin",
+            Parent => "parent",
+            Support => "support",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = ();
+
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        Role::ALL.into_iter().find(|r| r.name() == raw).ok_or(())
+    }
+}
+
+/// The roles one user holds, as their token carries them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    /// Sorted, without repeats.
+    pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
+        let mut roles: Vec<Role> = roles.into_iter().collect();
+        roles.sort();
+        roles.dedup();
+        Self(roles)
+    }
+
+    pub fn as_slice(&self) -> &[Role] {
+        &self.0
+    }
+
+    pub fn contains(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every scope the permission reaches through any of these roles,
+    /// widest first; empty if no role holds it.
+    pub fn scopes(&self, permission: Permission) -> Vec<Scope> {
+        let mut scopes: Vec<Scope> = self.0.iter().filter_map(|r| r.scope(permission)).collect();
+        scopes.sort_by(|a, b| b.cmp(a));
+        scopes.dedup();
+        scopes
+    }
+
+    /// Whether any role reaches the whole school with this permission.
+    pub fn whole_school(&self, permission: Permission) -> bool {
+        self.scopes(permission).contains(&WholeSchool)
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.0.iter().any(|r| r.allows(permission))
+    }
+
+    /// The highest rank among these roles.
+    pub fn rank(&self) -> u8 {
+        self.0.iter().map(|r| r.rank()).max().unwrap_or(0)
+    }
+
+    /// Whether a holder of these roles may grant or remove `role`: they must
+    /// manage roles, and `role` must be a staff role no higher than theirs.
+    pub fn may_grant(&self, role: Role) -> bool {
+        self.allows(Permission::ManageRoles) && role.is_staff() && role.rank() <= self.rank()
+    }
+
+    pub fn with(&self, role: Role) -> Self {
+        Self::new(self.0.iter().copied().chain([role]))
+    }
+
+    pub fn without(&self, role: Role) -> Self {
+        Self::new(self.0.iter().copied().filter(|r| *r != role))
+    }
+}
+
+impl FromIterator<Role> for Roles {
+    fn from_iter<I: IntoIterator<Item = Role>>(iter: I) -> Self {
+        Self::new(iter)
     }
 }
 
@@ -71,11 +279,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parents_and_support_cannot_touch_behaviour() {
-        for role in [Role::Parent, Role::Support] {
-            assert!(!role.allows(Permission::LogBehaviour));
-            assert!(!role.allows(Permission::ReadBehaviour));
-            assert!(!role.allows(Permission::WithdrawAnyBehaviour));
+    fn every_permission_has_a_row_and_no_role_twice() {
+        let all = [
+            Permission::LogBehaviour,
+            Permission::ReadBehaviour,
+            Permission::WithdrawOwnBehaviour,
+            Permission::WithdrawAnyBehaviour,
+            Permission::ReadStaff,
+            Permission::ManageRoles,
+            Permission::ManageAccounts,
+            Permission::ManageSupportAccess,
+            Permission::ReadAudit,
+        ];
+        assert_eq!(PERMISSIONS.len(), all.len());
+        for permission in all {
+            let rows: Vec<_> = PERMISSIONS
+                .iter()
+                .filter(|(p, _)| *p == permission)
+                .collect();
+            assert_eq!(rows.len(), 1, "{permission:?}");
+            let mut roles: Vec<Role> = rows[0].1.iter().map(|(r, _)| *r).collect();
+            let listed = roles.len();
+            roles.dedup();
+            assert_eq!(roles.len(), listed, "{permission:?} names a role twice");
+        }
+    }
+
+    #[test]
+    fn parents_never_reach_school_data() {
+        for (permission, _) in PERMISSIONS {
+            assert!(!Parent.allows(*permission), "{permission:?}");
+        }
+    }
+
+    #[test]
+    fn support_only_reads() {
+        for (permission, _) in PERMISSIONS {
+            let reads = matches!(
+                permission,
+                Permission::ReadBehaviour | Permission::ReadStaff | Permission::ReadAudit
+            );
+            assert_eq!(Support.allows(*permission), reads, "{permission:?}");
         }
     }
 
@@ -85,18 +329,46 @@ mod tests {
             .into_iter()
             .filter(|r| r.allows(Permission::WithdrawAnyBehaviour))
             .collect();
+        assert_eq!(allowed, [HeadOfYear, Pastoral, Slt, Admin]);
+    }
+
+    #[test]
+    fn scopes_come_widest_first_across_roles() {
+        let roles = Roles::new([Teacher, HeadOfYear]);
         assert_eq!(
-            allowed,
-            [Role::HeadOfYear, Role::Pastoral, Role::Slt, Role::Admin]
+            roles.scopes(Permission::ReadBehaviour),
+            [OwnYear, OwnClasses]
         );
+        assert!(!roles.whole_school(Permission::ReadBehaviour));
+        assert!(Roles::new([Teacher, Pastoral]).whole_school(Permission::ReadBehaviour));
+    }
+
+    #[test]
+    fn nobody_grants_above_their_own_rank() {
+        let slt = Roles::new([Slt]);
+        assert!(slt.may_grant(Teacher));
+        assert!(slt.may_grant(Dsl));
+        assert!(slt.may_grant(Slt));
+        assert!(!slt.may_grant(Admin));
+        let admin = Roles::new([Admin]);
+        assert!(admin.may_grant(Admin));
+        assert!(!admin.may_grant(Parent));
+        assert!(!admin.may_grant(Support));
+        assert!(!Roles::new([HeadOfYear]).may_grant(Teacher));
     }
 
     #[test]
     fn roles_use_camel_case_names() {
+        for role in Role::ALL {
+            assert_eq!(
+                serde_json::to_string(&role).unwrap(),
+                format!("\"{}\"", role.name())
+            );
+            assert_eq!(role.name().parse::<Role>(), Ok(role));
+        }
         assert_eq!(
-            serde_json::to_string(&Role::HeadOfYear).unwrap(),
-            "\"headOfYear\""
+            serde_json::to_string(&Roles::new([Slt, Teacher, Slt])).unwrap(),
+            r#"["teacher","slt"]"#
         );
-        assert_eq!(serde_json::from_str::<Role>("\"slt\"").unwrap(), Role::Slt);
     }
 }

@@ -1,12 +1,12 @@
 //! Access tokens: short-lived JWTs signed by the auth function with an
 //! Ed25519 key. Functions hold only the public keys (a JWKS), pin the
-//! algorithm, and check issuer, audience and expiry. The caller's school,
-//! user and role come from the token and nowhere else: this is the tenant
-//! wall's first brick.
+//! algorithm, and check the key id, issuer, audience, expiry and start. The
+//! caller's school, user and roles come from the token and nowhere else:
+//! this is the tenant wall's first brick.
 
 use std::collections::HashMap;
 
-use domain::{Permission, Role, SchoolId, StaffId};
+use domain::{Permission, Role, Roles, SchoolId, Scope, StaffId};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::Request;
@@ -15,34 +15,65 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, env_var};
 use crate::problem::Problem;
 
+/// How long an access token lives.
+pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+
 /// The claims of an access token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// The user: a member of staff's roster id, a parent's or a support
+    /// engineer's account id.
     pub sub: String,
-    pub school: String,
-    pub role: Role,
+    /// The school the token acts in; parents' tokens and support tokens
+    /// before a grant is chosen have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
+    pub roles: Roles,
+    /// The support grant a support token acts under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
+    pub nbf: i64,
     pub iat: i64,
 }
 
-/// Who is calling: from a verified token only.
+/// Who is calling a school's routes: from a verified token only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub school: SchoolId,
     pub user: StaffId,
-    pub role: Role,
+    pub roles: Roles,
+    /// When the token was issued (seconds since the epoch): a token older
+    /// than the user's last revocation is refused.
+    pub issued_at: i64,
+    /// For vendor support, the grant the school gave.
+    pub grant: Option<String>,
 }
 
 impl Caller {
-    /// Passes if the caller's role carries the permission; 403 otherwise.
+    /// Passes if one of the caller's roles carries the permission; 403
+    /// otherwise.
     pub fn require(&self, permission: Permission) -> Result<(), Problem> {
-        if self.role.allows(permission) {
+        if self.roles.allows(permission) {
             Ok(())
         } else {
             Err(Problem::forbidden("your role does not allow this"))
         }
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.roles.allows(permission)
+    }
+
+    /// How far the permission reaches for the caller, widest first.
+    pub fn scopes(&self, permission: Permission) -> Vec<Scope> {
+        self.roles.scopes(permission)
+    }
+
+    pub fn is_support(&self) -> bool {
+        self.roles.contains(Role::Support)
     }
 }
 
@@ -53,7 +84,9 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
-    /// Builds a verifier from a JWKS document of Ed25519 public keys.
+    /// Builds a verifier from a JWKS document of Ed25519 public keys. Every
+    /// key in the set is accepted, so a retired key keeps working until the
+    /// set is changed.
     pub fn new(jwks: &str, issuer: &str, audience: &str) -> Result<Self, ConfigError> {
         let invalid = |why: String| ConfigError::Invalid {
             name: "ACCESS_TOKEN_JWKS",
@@ -78,7 +111,8 @@ impl TokenVerifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         Ok(Self { keys, validation })
     }
@@ -93,8 +127,8 @@ impl TokenVerifier {
         )
     }
 
-    /// The caller of a request, from its `Authorization: Bearer` token.
-    pub fn caller(&self, request: &Request) -> Result<Caller, Problem> {
+    /// The verified claims of a request's `Authorization: Bearer` token.
+    pub fn claims(&self, request: &Request) -> Result<Claims, Problem> {
         let header = request
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -112,11 +146,19 @@ impl TokenVerifier {
         self.verify(token)
     }
 
-    /// Checks a token's signature, algorithm, issuer, audience and expiry.
-    pub fn verify(&self, token: &str) -> Result<Caller, Problem> {
-        let refused = || Problem::unauthenticated("the access token is invalid or has expired");
+    /// The caller of a school's route. A token without a school (a parent's,
+    /// or support before a grant) is refused with 403.
+    pub fn caller(&self, request: &Request) -> Result<Caller, Problem> {
+        to_caller(self.claims(request)?)
+    }
 
+    /// Checks a token's signature, algorithm, key id, issuer, audience,
+    /// expiry and start.
+    pub fn verify(&self, token: &str) -> Result<Claims, Problem> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| refused())?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(refused());
+        }
         let key = header
             .kid
             .as_deref()
@@ -127,14 +169,38 @@ impl TokenVerifier {
                 tracing::debug!(reason = ?error.kind(), "access token refused");
                 refused()
             })?;
-
-        let claims = data.claims;
-        let school = SchoolId::parse(&claims.school).map_err(|_| refused())?;
-        let user = StaffId::parse(&claims.sub).map_err(|_| refused())?;
-        Ok(Caller {
-            school,
-            user,
-            role: claims.role,
-        })
+        Ok(data.claims)
     }
+}
+
+fn refused() -> Problem {
+    Problem::unauthenticated("the access token is invalid or has expired")
+}
+
+/// The caller a verified token names, if it acts in a school.
+pub fn to_caller(claims: Claims) -> Result<Caller, Problem> {
+    let Some(school) = claims.school.as_deref() else {
+        return Err(Problem::forbidden(
+            "this token does not act in a school; sign in as a member of staff",
+        ));
+    };
+    let school = SchoolId::parse(school).map_err(|_| refused())?;
+    let user = StaffId::parse(&claims.sub).map_err(|_| refused())?;
+    if claims.roles.contains(Role::Support) && claims.grant.is_none() {
+        return Err(Problem::forbidden(
+            "support staff reach a school only through a grant from its admin",
+        ));
+    }
+    if claims.roles.is_empty() {
+        return Err(Problem::forbidden(
+            "your account holds no role in this school",
+        ));
+    }
+    Ok(Caller {
+        school,
+        user,
+        roles: claims.roles,
+        issued_at: claims.iat,
+        grant: claims.grant,
+    })
 }

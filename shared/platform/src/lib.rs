@@ -2,15 +2,19 @@
 //! environment, JSON logs, access-token verification, problem+json errors,
 //! request parsing with limits, opaque cursors and the event queue.
 
+pub mod access;
 pub mod auth;
 pub mod config;
 pub mod cursor;
 pub mod http;
 pub mod problem;
 pub mod queue;
+pub mod signing;
 pub mod telemetry;
 
-pub use auth::{Caller, TokenVerifier};
+pub use access::{Gate, audit_record, store_failed};
+pub use auth::{Caller, Claims, TokenVerifier};
 pub use config::{ConfigError, env_var};
 pub use cursor::CursorSigner;
 pub use problem::{FieldError, Problem};
+pub use signing::{SigningKeys, TokenSigner};

@@ -78,6 +78,12 @@ impl Problem {
         Self::new(403, "forbidden", "Not allowed", detail)
     }
 
+    /// 403 with its own type, for refusals a client acts on (terms to
+    /// accept, an account disabled).
+    pub fn forbidden_as(slug: &str, detail: impl Into<String>) -> Self {
+        Self::new(403, slug, "Not allowed", detail)
+    }
+
     /// 404, also for ids that belong to another school.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(404, "not-found", "Not found", detail)
@@ -136,6 +142,14 @@ impl Problem {
                 "Try again shortly",
                 "the service is busy; retry with the same Idempotency-Key",
             )
+        }
+    }
+
+    /// 429: too many attempts; the caller waits `retry_after_seconds`.
+    pub fn too_many_requests(retry_after_seconds: u32, detail: impl Into<String>) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds.max(1)),
+            ..Self::new(429, "too-many-requests", "Too many attempts", detail)
         }
     }
 

@@ -8,8 +8,9 @@
 //! next, with the ids it planned, so nothing is written twice.
 //!
 //! A transaction holds at most 100 writes, and each pupil needs three (the
-//! behaviour, the light, the points), so a class is written 33 pupils at a
-//! time, each batch atomic, each pupil's three writes in the same batch.
+//! behaviour, the light, the points), so a class is written 32 pupils at a
+//! time, each batch atomic, each pupil's three writes in the same batch. The
+//! first batch also carries the audit record.
 
 use std::collections::HashMap;
 
@@ -25,12 +26,14 @@ use domain::{
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
+use crate::audit::AuditRecord;
 use crate::dynamo::{Item, backoff, key, n, s, text};
 use crate::error::StoreError;
 use crate::keys;
 
-/// Pupils written per transaction: three writes each, plus the record.
-pub const PUPILS_PER_TRANSACTION: usize = 33;
+/// Pupils written per transaction: three writes each, plus the request
+/// record and the audit record.
+pub const PUPILS_PER_TRANSACTION: usize = 32;
 
 /// How often a write that collides with another is tried again.
 const MAX_ATTEMPTS: u32 = 8;
@@ -52,6 +55,8 @@ pub struct LogCommand {
     /// One per pupil, ids already chosen.
     pub behaviours: Vec<Behaviour>,
     pub accepted_at: DateTime<Utc>,
+    /// Written with the first batch.
+    pub audit: AuditRecord,
 }
 
 impl LogCommand {
@@ -142,6 +147,7 @@ pub struct WithdrawCommand {
     pub ladder: Ladder,
     /// Whether the caller may withdraw behaviours others logged.
     pub may_withdraw_any: bool,
+    pub audit: AuditRecord,
 }
 
 /// What became of a withdrawal.
@@ -454,6 +460,9 @@ impl Store {
                 )?);
             }
             writes.push(self.record_write(command, index, &outcomes)?);
+            if index == 0 {
+                writes.push(self.audit_write(&command.school, &command.audit)?);
+            }
 
             let sent = self
                 .client
@@ -717,6 +726,7 @@ impl Store {
                     "attribute_not_exists(pk)",
                     vec![],
                 )?,
+                self.audit_write(&command.school, &command.audit)?,
             ];
             match self
                 .client

@@ -9,6 +9,10 @@ pub enum StoreError {
     /// or briefly unavailable.
     #[error("DynamoDB request failed: {message}")]
     Dynamo { message: String, retryable: bool },
+    /// A write's condition did not hold: someone else changed the item
+    /// first, or it already exists.
+    #[error("a conditional write found the item changed")]
+    ConditionFailed,
     /// Writers kept colliding on the same items past the retry budget.
     #[error("too many concurrent writes to the same items")]
     Contended,
@@ -35,6 +39,11 @@ where
     R: std::fmt::Debug,
 {
     fn from(error: SdkError<E, R>) -> Self {
+        if let SdkError::ServiceError(e) = &error
+            && e.err().code() == Some("ConditionalCheckFailedException")
+        {
+            return StoreError::ConditionFailed;
+        }
         let retryable = match &error {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
             SdkError::ServiceError(e) => matches!(

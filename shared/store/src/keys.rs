@@ -11,6 +11,12 @@
 //! | light per day | `S#<school>#DAY#<date>` | `PUPIL#<pupil>` |
 //! | behaviour, withdrawal | `S#<school>#BEHAVIOUR#<id>` | `BEHAVIOUR`, `WITHDRAWAL#<id>` |
 //! | request record | `S#<school>#REQUEST#<id>` | `REQUEST` |
+//! | roster staff, staff accounts | `S#<school>#STAFF` | `STAFF#<staff>`, `ACCOUNT#<staff>` |
+//! | token revocations, support grants | `S#<school>#ACCESS` | `REVOKED#<user>`, `GRANT#<id>` |
+//! | audit record | `S#<school>#AUDIT` | `AT#<instant>#<id>` |
+//!
+//! Accounts, codes, sessions and throttles that are not a school's are laid
+//! out in [`crate::identity`].
 //!
 //! Behaviours appear in four timelines, newest last by `BEHAVIOUR#<occurredAt>#<id>`:
 //! `gsi1` by pupil, `gsi2` by class, `gsi3` by the staff who logged them and
@@ -48,6 +54,21 @@ pub fn class(school: &SchoolId, class: &ClassId) -> String {
 
 pub fn staff(school: &SchoolId, staff: &StaffId) -> String {
     format!("S#{school}#STAFF#{staff}")
+}
+
+/// The partition of a school's staff: the roster and their accounts.
+pub fn staff_directory(school: &SchoolId) -> String {
+    format!("S#{school}#STAFF")
+}
+
+/// The partition a function reads to refuse revoked tokens and to check
+/// support grants, cached for a short while.
+pub fn access(school: &SchoolId) -> String {
+    format!("S#{school}#ACCESS")
+}
+
+pub fn audit(school: &SchoolId) -> String {
+    format!("S#{school}#AUDIT")
 }
 
 pub fn member(pupil: &PupilId) -> String {

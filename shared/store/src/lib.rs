@@ -9,23 +9,34 @@
 //! to publish) go in one transaction with conditions, so concurrent writers
 //! never lose each other's updates and a retry never writes twice.
 
+pub mod access;
+pub mod audit;
 pub mod behaviours;
 pub mod error;
+pub mod identity;
 pub mod keys;
 pub mod outbox;
 pub mod school;
+pub mod staff;
 
 mod dynamo;
 
 use aws_sdk_dynamodb::Client;
 
+pub use access::{AccessCache, AccessState, SupportGrant};
+pub use audit::{AuditQuery, AuditRecord};
 pub use behaviours::{
     BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand,
     WithdrawResult,
 };
 pub use error::StoreError;
+pub use identity::{
+    Account, AccountKey, AccountKind, AccountStatus, CodeCheck, CodePurpose, OneTimeCode, Session,
+    TermsAcceptance, Throttle,
+};
 pub use outbox::{Pending, PendingEvent};
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
+pub use staff::{StaffEntry, StaffMember};
 
 /// The table and the client that reaches it. Cheap to clone.
 #[derive(Clone)]

@@ -109,7 +109,7 @@ impl Bench {
         let app = App {
             store: Store::new(self.dynamo.clone(), &table.name),
             events: EventQueue::new(self.sqs.clone(), queue.url.clone()),
-            tokens: self.key.verifier(),
+            gate: platform::Gate::new(self.key.verifier()),
             cursors: CursorSigner::new(CURSOR_KEY)
                 .expect("the benchmark's cursor key is long enough"),
         };

@@ -77,7 +77,7 @@ async fn a_teacher_logs_a_whole_class_sees_the_lights_and_withdraws_a_mistake() 
         .http
         .get(stack.url("/v1/behaviours"))
         .query(&[("pupilId", pupils[0].as_str())])
-        .bearer_auth(&token)
+        .bearer_auth(stack.token(Role::Slt))
         .send()
         .await
         .unwrap()

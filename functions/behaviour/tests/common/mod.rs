@@ -45,7 +45,7 @@ impl Harness {
         let app = App {
             store: table.store.clone(),
             events: EventQueue::new(queue.client.clone(), url),
-            tokens: key.verifier(),
+            gate: platform::Gate::new(key.verifier()),
             cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
         };
         Self {

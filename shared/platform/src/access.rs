@@ -1,0 +1,131 @@
+//! The tenant wall at every function's door: a verified token, not revoked
+//! since it was issued, and, for vendor support, a live grant from the
+//! school. What was read of a school's revocations and grants is kept for
+//! half a minute, so this costs no store read on most requests.
+
+use chrono::Utc;
+use lambda_http::Request;
+use store::{AccessCache, AuditRecord, Store, StoreError};
+
+use crate::auth::{Caller, TokenVerifier};
+use crate::config::ConfigError;
+use crate::problem::Problem;
+
+/// Checks who is calling.
+pub struct Gate {
+    tokens: TokenVerifier,
+    cache: AccessCache,
+}
+
+impl Gate {
+    pub fn new(tokens: TokenVerifier) -> Self {
+        Self {
+            tokens,
+            cache: AccessCache::default(),
+        }
+    }
+
+    /// A gate configured from `ACCESS_TOKEN_*`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::new(TokenVerifier::from_env()?))
+    }
+
+    pub fn tokens(&self) -> &TokenVerifier {
+        &self.tokens
+    }
+
+    /// The caller of a school's route: 401 for a missing, forged, expired or
+    /// revoked token; 403 for a token that does not act in a school, or a
+    /// support token whose grant has ended.
+    pub async fn caller(&self, store: &Store, request: &Request) -> Result<Caller, Problem> {
+        let caller = self.tokens.caller(request)?;
+        let state = self
+            .cache
+            .state(store, &caller.school)
+            .await
+            .map_err(store_failed)?;
+        if state.is_revoked(caller.user.as_str(), caller.issued_at) {
+            return Err(Problem::unauthenticated(
+                "this session has ended; sign in again",
+            ));
+        }
+        if let Some(grant) = &caller.grant
+            && state.live_grant(grant, Utc::now()).is_none()
+        {
+            return Err(Problem::forbidden(
+                "the school's grant of support access has ended",
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// Drops what is held of the school's access state, after a change to
+    /// it by this function.
+    pub fn forget(&self, school: &domain::SchoolId) {
+        self.cache.forget(school);
+    }
+}
+
+/// A store failure as the caller sees it: retry later, or our fault. The
+/// error is logged; it never reaches the answer.
+pub fn store_failed(error: StoreError) -> Problem {
+    if error.is_retryable() {
+        tracing::warn!(error = %error, "store busy");
+        Problem::unavailable(1)
+    } else {
+        tracing::error!(error = %error, "store failed");
+        Problem::internal()
+    }
+}
+
+/// An audit record of something the caller did.
+pub fn audit_record(
+    caller: &Caller,
+    action: &str,
+    target_type: &str,
+    target_ids: Vec<String>,
+    request_id: &str,
+) -> AuditRecord {
+    AuditRecord {
+        id: request_id.to_owned(),
+        at: Utc::now(),
+        actor: caller.user.to_string(),
+        actor_roles: caller.roles.clone(),
+        action: action.to_owned(),
+        target_type: target_type.to_owned(),
+        target_ids,
+        request_id: request_id.to_owned(),
+        grant: caller.grant.clone(),
+    }
+}
+
+/// Writes down a request a vendor engineer made, whatever it was, with the
+/// grant it used. Called once the answer is known.
+pub async fn audit_support_request(
+    store: &Store,
+    caller: &Caller,
+    method: &str,
+    route: &str,
+    status: u16,
+    request_id: &str,
+) {
+    if !caller.is_support() {
+        return;
+    }
+    let id = if request_id.is_empty() {
+        ulid::Ulid::new().to_string()
+    } else {
+        request_id.to_owned()
+    };
+    let mut record = audit_record(
+        caller,
+        "support.request",
+        "route",
+        vec![format!("{method} {route}"), status.to_string()],
+        &id,
+    );
+    record.id = format!("support-{id}");
+    if let Err(error) = store.write_audit(&caller.school, &record).await {
+        tracing::error!(error = %error, "a support request could not be audited");
+    }
+}
