@@ -403,6 +403,18 @@ impl Store {
         Ok(())
     }
 
+    /// The code waiting for an address, without using it.
+    pub async fn code(
+        &self,
+        email: &Email,
+        purpose: CodePurpose,
+    ) -> Result<Option<OneTimeCode>, StoreError> {
+        self.get_item(key(code_pk(email), purpose.sk()))
+            .await?
+            .map(unkeyed)
+            .transpose()
+    }
+
     /// Checks a code. The right code is used up at once; a wrong one costs
     /// an attempt, and the last attempt destroys the code.
     pub async fn check_code(

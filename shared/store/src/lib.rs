@@ -10,6 +10,7 @@
 //! never lose each other's updates and a retry never writes twice.
 
 pub mod access;
+pub mod admin;
 pub mod audit;
 pub mod behaviours;
 pub mod error;

@@ -14,6 +14,7 @@ pub struct ApiRequest {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     body: Option<String>,
+    source_ip: Option<String>,
 }
 
 impl ApiRequest {
@@ -24,7 +25,14 @@ impl ApiRequest {
             query: vec![],
             headers: vec![],
             body: None,
+            source_ip: None,
         }
+    }
+
+    /// The address API Gateway reports the request came from.
+    pub fn from_ip(mut self, ip: &str) -> Self {
+        self.source_ip = Some(ip.to_owned());
+        self
     }
 
     pub fn get(path: &str) -> Self {
@@ -74,6 +82,9 @@ impl ApiRequest {
         event["routeKey"] = json!("$default");
         event["requestContext"]["http"]["method"] = json!(self.method);
         event["requestContext"]["http"]["path"] = json!(self.path);
+        if let Some(ip) = &self.source_ip {
+            event["requestContext"]["http"]["sourceIp"] = json!(ip);
+        }
         let mut params = serde_json::Map::new();
         for (k, v) in &self.query {
             let joined = match params.get(k).and_then(Value::as_str) {

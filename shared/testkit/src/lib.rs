@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod aws;
+pub mod mail;
 pub mod school;
 pub mod tokens;
 
