@@ -21,24 +21,61 @@ mod roles;
 mod staff;
 mod support;
 
+use domain::Permission;
 use lambda_http::{Body, Request, RequestExt, Response};
-use platform::{Caller, ConfigError, CursorSigner, Gate, Problem};
+use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route};
 use store::Store;
 
 pub use staff::{StaffStatus, StaffView};
 pub use support::GrantView;
 
-/// Every route this function answers, as the HTTP API routes them.
-pub const ROUTES: [(&str, &str); 9] = [
-    ("GET", "/v1/admin/staff"),
-    ("PUT", "/v1/admin/staff/{staffId}/roles/{role}"),
-    ("DELETE", "/v1/admin/staff/{staffId}/roles/{role}"),
-    ("POST", "/v1/admin/staff/{staffId}/disable"),
-    ("POST", "/v1/admin/staff/{staffId}/enable"),
-    ("POST", "/v1/admin/support-grants"),
-    ("GET", "/v1/admin/support-grants"),
-    ("POST", "/v1/admin/support-grants/{id}/end"),
-    ("GET", "/v1/admin/audit"),
+/// Every route this function answers, with who may call it.
+pub const ROUTES: [Route; 9] = [
+    Route::new(
+        "GET",
+        "/v1/admin/staff",
+        Access::Needs(Permission::ReadStaff),
+    ),
+    Route::new(
+        "PUT",
+        "/v1/admin/staff/{staffId}/roles/{role}",
+        Access::Needs(Permission::ManageRoles),
+    ),
+    Route::new(
+        "DELETE",
+        "/v1/admin/staff/{staffId}/roles/{role}",
+        Access::Needs(Permission::ManageRoles),
+    ),
+    Route::new(
+        "POST",
+        "/v1/admin/staff/{staffId}/disable",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    Route::new(
+        "POST",
+        "/v1/admin/staff/{staffId}/enable",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    Route::new(
+        "POST",
+        "/v1/admin/support-grants",
+        Access::Needs(Permission::ManageSupportAccess),
+    ),
+    Route::new(
+        "GET",
+        "/v1/admin/support-grants",
+        Access::Needs(Permission::ManageSupportAccess),
+    ),
+    Route::new(
+        "POST",
+        "/v1/admin/support-grants/{id}/end",
+        Access::Needs(Permission::ManageSupportAccess),
+    ),
+    Route::new(
+        "GET",
+        "/v1/admin/audit",
+        Access::Needs(Permission::ReadAudit),
+    ),
 ];
 
 /// Largest body any route of this function accepts.
@@ -66,41 +103,8 @@ impl App {
     }
 }
 
-enum Route<'a> {
-    Staff,
-    Role { staff: &'a str, role: &'a str },
-    Disable(&'a str),
-    Enable(&'a str),
-    Grants,
-    EndGrant(&'a str),
-    Audit,
-}
-
-fn route(path: &str) -> Option<Route<'_>> {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    match segments.as_slice() {
-        ["v1", "admin", "staff"] => Some(Route::Staff),
-        ["v1", "admin", "staff", staff, "roles", role] => Some(Route::Role { staff, role }),
-        ["v1", "admin", "staff", staff, "disable"] => Some(Route::Disable(staff)),
-        ["v1", "admin", "staff", staff, "enable"] => Some(Route::Enable(staff)),
-        ["v1", "admin", "support-grants"] => Some(Route::Grants),
-        ["v1", "admin", "support-grants", id, "end"] => Some(Route::EndGrant(id)),
-        ["v1", "admin", "audit"] => Some(Route::Audit),
-        _ => None,
-    }
-}
-
 fn route_name(path: &str) -> &'static str {
-    match route(path) {
-        Some(Route::Staff) => "/v1/admin/staff",
-        Some(Route::Role { .. }) => "/v1/admin/staff/{staffId}/roles/{role}",
-        Some(Route::Disable(_)) => "/v1/admin/staff/{staffId}/disable",
-        Some(Route::Enable(_)) => "/v1/admin/staff/{staffId}/enable",
-        Some(Route::Grants) => "/v1/admin/support-grants",
-        Some(Route::EndGrant(_)) => "/v1/admin/support-grants/{id}/end",
-        Some(Route::Audit) => "/v1/admin/audit",
-        None => "unknown",
-    }
+    platform::route::name(&ROUTES, path)
 }
 
 /// Answers one request. Every failure becomes a problem+json answer.
@@ -145,36 +149,29 @@ async fn dispatch(
     method: &str,
     who: &mut Option<Caller>,
 ) -> Result<Response<Body>, Problem> {
-    let Some(route) = route(path) else {
-        return Err(Problem::not_found("no such route"));
-    };
-    let allowed = matches!(
-        (&route, method),
-        (Route::Staff | Route::Audit, "GET")
-            | (Route::Role { .. }, "PUT" | "DELETE")
-            | (
-                Route::Disable(_) | Route::Enable(_) | Route::EndGrant(_),
-                "POST"
-            )
-            | (Route::Grants, "GET" | "POST")
-    );
-    if !allowed {
-        return Err(Problem::method_not_allowed());
-    }
-
-    let caller = who.insert(app.gate.caller(&app.store, request).await?);
-    match (route, method) {
-        (Route::Staff, _) => staff::list(app, caller, request).await,
-        (Route::Role { staff, role }, "PUT") => {
+    let (route, params) = platform::route::find(&ROUTES, method, path)?;
+    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
+    match (route.method, route.path, params.as_slice()) {
+        (_, "/v1/admin/staff", []) => staff::list(app, caller, request).await,
+        ("PUT", "/v1/admin/staff/{staffId}/roles/{role}", [staff, role]) => {
             roles::grant(app, caller, request, staff, role).await
         }
-        (Route::Role { staff, role }, _) => roles::remove(app, caller, request, staff, role).await,
-        (Route::Disable(staff), _) => accounts::disable(app, caller, request, staff).await,
-        (Route::Enable(staff), _) => accounts::enable(app, caller, request, staff).await,
-        (Route::Grants, "POST") => support::create(app, caller, request).await,
-        (Route::Grants, _) => support::list(app, caller, request).await,
-        (Route::EndGrant(id), _) => support::end(app, caller, request, id).await,
-        (Route::Audit, _) => audit::list(app, caller, request).await,
+        ("DELETE", "/v1/admin/staff/{staffId}/roles/{role}", [staff, role]) => {
+            roles::remove(app, caller, request, staff, role).await
+        }
+        (_, "/v1/admin/staff/{staffId}/disable", [staff]) => {
+            accounts::disable(app, caller, request, staff).await
+        }
+        (_, "/v1/admin/staff/{staffId}/enable", [staff]) => {
+            accounts::enable(app, caller, request, staff).await
+        }
+        ("POST", "/v1/admin/support-grants", []) => support::create(app, caller, request).await,
+        ("GET", "/v1/admin/support-grants", []) => support::list(app, caller, request).await,
+        (_, "/v1/admin/support-grants/{id}/end", [id]) => {
+            support::end(app, caller, request, id).await
+        }
+        (_, "/v1/admin/audit", []) => audit::list(app, caller, request).await,
+        _ => Err(Problem::not_found("no such route")),
     }
 }
 

@@ -31,24 +31,26 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use platform::auth::ACCESS_TOKEN_SECONDS;
 use platform::signing::Grant;
-use platform::{ConfigError, Problem, SigningKeys, TokenSigner, TokenVerifier, store_failed};
+use platform::{
+    Access, ConfigError, Problem, Route, SigningKeys, TokenSigner, TokenVerifier, store_failed,
+};
 use serde::Serialize;
 use store::{Account, AccountKind, Session, Store};
 
 pub use mail::Mailer;
 pub use passwords::Passwords;
 
-/// Every route this function answers, as written in the OpenAPI document.
-pub const ROUTES: [(&str, &str); 9] = [
-    ("POST", "/v1/auth/staff/signup"),
-    ("POST", "/v1/auth/parents/signup"),
-    ("POST", "/v1/auth/verify"),
-    ("POST", "/v1/auth/login"),
-    ("POST", "/v1/auth/refresh"),
-    ("POST", "/v1/auth/logout"),
-    ("POST", "/v1/auth/password/forgot"),
-    ("POST", "/v1/auth/password/reset"),
-    ("POST", "/v1/auth/support/sessions"),
+/// Every route this function answers, with who may call it.
+pub const ROUTES: [Route; 9] = [
+    Route::new("POST", "/v1/auth/staff/signup", Access::Public),
+    Route::new("POST", "/v1/auth/parents/signup", Access::Public),
+    Route::new("POST", "/v1/auth/verify", Access::Public),
+    Route::new("POST", "/v1/auth/login", Access::Public),
+    Route::new("POST", "/v1/auth/refresh", Access::Public),
+    Route::new("POST", "/v1/auth/logout", Access::Public),
+    Route::new("POST", "/v1/auth/password/forgot", Access::Public),
+    Route::new("POST", "/v1/auth/password/reset", Access::Public),
+    Route::new("POST", "/v1/auth/support/sessions", Access::SupportAccount),
 ];
 
 /// Largest body any route accepts.
@@ -136,10 +138,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         .unwrap_or_default();
     tracing::info!(
         method,
-        route = ROUTES
-            .iter()
-            .find(|(_, p)| *p == path.trim_end_matches('/'))
-            .map_or("unknown", |(_, p)| p),
+        route = platform::route::name(&ROUTES, &path),
         status = response.status().as_u16(),
         request_id,
         "request handled"
@@ -153,14 +152,8 @@ async fn dispatch(
     path: &str,
     method: &str,
 ) -> Result<Response<Body>, Problem> {
-    let path = path.trim_end_matches('/');
-    if !ROUTES.iter().any(|(_, p)| *p == path) {
-        return Err(Problem::not_found("no such route"));
-    }
-    if method != "POST" {
-        return Err(Problem::method_not_allowed());
-    }
-    match path {
+    let (route, _) = platform::route::find(&ROUTES, method, path)?;
+    match route.path {
         "/v1/auth/staff/signup" => signup::staff(app, request).await,
         "/v1/auth/parents/signup" => signup::parent(app, request).await,
         "/v1/auth/verify" => signup::verify(app, request).await,
@@ -169,7 +162,8 @@ async fn dispatch(
         "/v1/auth/logout" => login::logout(app, request).await,
         "/v1/auth/password/forgot" => reset::forgot(app, request).await,
         "/v1/auth/password/reset" => reset::reset(app, request).await,
-        _ => support::session(app, request).await,
+        "/v1/auth/support/sessions" => support::session(app, request).await,
+        _ => Err(Problem::not_found("no such route")),
     }
 }
 

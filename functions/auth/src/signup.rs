@@ -243,15 +243,17 @@ pub async fn verify(app: &App, request: &Request) -> Result<Response<Body>, Prob
     let address = email(&body.email)?;
     let code = body.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Problem::invalid_field("code", "must be the six digits emailed to you"));
+        return Err(Problem::invalid_field(
+            "code",
+            "must be the six digits emailed to you",
+        ));
     }
     if let Some(password) = &body.password {
         check_new_password(password, address.as_str())
             .map_err(|why| Problem::invalid_field("password", why.to_string()))?;
     }
-    let refused = || {
-        Problem::unauthenticated("the code is wrong or has expired; ask for a new one")
-    };
+    let refused =
+        || Problem::unauthenticated("the code is wrong or has expired; ask for a new one");
 
     let hash = secrets::digest(code);
     let now = Utc::now();
@@ -336,11 +338,14 @@ pub async fn verify(app: &App, request: &Request) -> Result<Response<Body>, Prob
                 version: 1,
             };
             let audit = match &account.school_id {
-                Some(school) => vec![app.store.audit_write(
-                    school,
-                    &crate::account_audit(&account, "account.created", &request_id),
-                )
-                .map_err(store_failed)?],
+                Some(school) => vec![
+                    app.store
+                        .audit_write(
+                            school,
+                            &crate::account_audit(&account, "account.created", &request_id),
+                        )
+                        .map_err(store_failed)?,
+                ],
                 None => vec![],
             };
             if !app

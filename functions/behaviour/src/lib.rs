@@ -16,15 +16,31 @@ mod withdraw;
 use domain::{Permission, Scope};
 use lambda_http::{Body, Request, RequestExt, Response};
 use platform::queue::EventQueue;
-use platform::{Caller, ConfigError, CursorSigner, Gate, Problem, store_failed};
+use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route, store_failed};
 use store::{ClassRoster, SchoolSettings, Store};
 
-/// Every route this function answers, as written in the OpenAPI document.
-pub const ROUTES: [(&str, &str); 4] = [
-    ("POST", "/v1/behaviours"),
-    ("GET", "/v1/behaviours"),
-    ("POST", "/v1/behaviours/{id}/withdraw"),
-    ("GET", "/v1/lessons/{classId}/lights"),
+/// Every route this function answers, with who may call it.
+pub const ROUTES: [Route; 4] = [
+    Route::new(
+        "POST",
+        "/v1/behaviours",
+        Access::Needs(Permission::LogBehaviour),
+    ),
+    Route::new(
+        "GET",
+        "/v1/behaviours",
+        Access::Needs(Permission::ReadBehaviour),
+    ),
+    Route::new(
+        "POST",
+        "/v1/behaviours/{id}/withdraw",
+        Access::Needs(Permission::WithdrawOwnBehaviour),
+    ),
+    Route::new(
+        "GET",
+        "/v1/lessons/{classId}/lights",
+        Access::Needs(Permission::ReadBehaviour),
+    ),
 ];
 
 /// Largest body any route of this function accepts.
@@ -54,22 +70,6 @@ impl App {
             gate: Gate::from_env()?,
             cursors: CursorSigner::from_env()?,
         })
-    }
-}
-
-enum Route<'a> {
-    Behaviours,
-    Withdraw(&'a str),
-    Lights(&'a str),
-}
-
-fn route(path: &str) -> Option<Route<'_>> {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    match segments.as_slice() {
-        ["v1", "behaviours"] => Some(Route::Behaviours),
-        ["v1", "behaviours", id, "withdraw"] => Some(Route::Withdraw(id)),
-        ["v1", "lessons", class, "lights"] => Some(Route::Lights(class)),
-        _ => None,
     }
 }
 
@@ -115,35 +115,23 @@ async fn dispatch(
     method: &str,
     who: &mut Option<Caller>,
 ) -> Result<Response<Body>, Problem> {
-    let Some(route) = route(path) else {
-        return Err(Problem::not_found("no such route"));
-    };
-    let allowed = matches!(
-        (&route, method),
-        (Route::Behaviours, "GET" | "POST")
-            | (Route::Withdraw(_), "POST")
-            | (Route::Lights(_), "GET")
-    );
-    if !allowed {
-        return Err(Problem::method_not_allowed());
-    }
-
-    let caller = who.insert(app.gate.caller(&app.store, request).await?);
-    match (route, method) {
-        (Route::Behaviours, "POST") => log::log(app, caller, request).await,
-        (Route::Behaviours, _) => list::list(app, caller, request).await,
-        (Route::Withdraw(id), _) => withdraw::withdraw(app, caller, request, id).await,
-        (Route::Lights(class), _) => lights::lights(app, caller, request, class).await,
+    let (route, params) = platform::route::find(&ROUTES, method, path)?;
+    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
+    match (route.method, route.path, params.as_slice()) {
+        ("POST", "/v1/behaviours", []) => log::log(app, caller, request).await,
+        ("GET", "/v1/behaviours", []) => list::list(app, caller, request).await,
+        (_, "/v1/behaviours/{id}/withdraw", [id]) => {
+            withdraw::withdraw(app, caller, request, id).await
+        }
+        (_, "/v1/lessons/{classId}/lights", [class]) => {
+            lights::lights(app, caller, request, class).await
+        }
+        _ => Err(Problem::not_found("no such route")),
     }
 }
 
 fn route_name(path: &str) -> &'static str {
-    match route(path) {
-        Some(Route::Behaviours) => "/v1/behaviours",
-        Some(Route::Withdraw(_)) => "/v1/behaviours/{id}/withdraw",
-        Some(Route::Lights(_)) => "/v1/lessons/{classId}/lights",
-        None => "unknown",
-    }
+    platform::route::name(&ROUTES, path)
 }
 
 /// Whether the caller's read permission reaches a class: the whole school,

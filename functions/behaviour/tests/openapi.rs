@@ -89,7 +89,7 @@ fn documented_operations_are_exactly_the_routes() {
         .collect();
     let routed: BTreeSet<(String, String)> = behaviour::ROUTES
         .iter()
-        .map(|(method, path)| (method.to_string(), path.to_string()))
+        .map(|route| (route.method.to_string(), route.path.to_string()))
         .collect();
 
     let undocumented: Vec<_> = routed.difference(&documented).collect();

@@ -10,6 +10,7 @@ use store::{AccessCache, AuditRecord, Store, StoreError};
 use crate::auth::{Caller, TokenVerifier};
 use crate::config::ConfigError;
 use crate::problem::Problem;
+use crate::route::Access;
 
 /// Checks who is calling.
 pub struct Gate {
@@ -56,6 +57,27 @@ impl Gate {
                 "the school's grant of support access has ended",
             ));
         }
+        Ok(caller)
+    }
+
+    /// The caller of a school's route, admitted by the route's rule: 401 as
+    /// for [`Gate::caller`], 403 when no role of theirs carries the
+    /// permission the route needs.
+    pub async fn admit(
+        &self,
+        store: &Store,
+        request: &Request,
+        access: Access,
+    ) -> Result<Caller, Problem> {
+        let Access::Needs(permission) = access else {
+            tracing::error!(
+                ?access,
+                "a school's route must name the permission it needs"
+            );
+            return Err(Problem::internal());
+        };
+        let caller = self.caller(store, request).await?;
+        caller.require(permission)?;
         Ok(caller)
     }
 

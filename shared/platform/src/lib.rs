@@ -1,6 +1,7 @@
 //! What every function needs at its edge: configuration from the
 //! environment, JSON logs, access-token verification, problem+json errors,
-//! request parsing with limits, opaque cursors and the event queue.
+//! request parsing with limits, route tables with their access rules, opaque
+//! cursors and the event queue.
 
 pub mod access;
 pub mod auth;
@@ -9,6 +10,7 @@ pub mod cursor;
 pub mod http;
 pub mod problem;
 pub mod queue;
+pub mod route;
 pub mod signing;
 pub mod telemetry;
 
@@ -17,4 +19,5 @@ pub use auth::{Caller, Claims, TokenVerifier};
 pub use config::{ConfigError, env_var};
 pub use cursor::CursorSigner;
 pub use problem::{FieldError, Problem};
+pub use route::{Access, Route};
 pub use signing::{SigningKeys, TokenSigner};

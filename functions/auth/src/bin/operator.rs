@@ -47,9 +47,11 @@ async fn main() -> ExitCode {
         Some("invite-admin") => invite_admin(&aws, &args).await,
         Some("invite-support") => invite_support(&aws, &args).await,
         Some("keys") => keys(&aws, &args).await,
-        _ => Err("usage: classlights-operator invite-admin --school <id> --email <address> | \
+        _ => Err(
+            "usage: classlights-operator invite-admin --school <id> --email <address> | \
                   invite-support --email <address> | keys init|jwks|add|promote <kid>|retire <kid>"
-            .to_owned()),
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,7 +208,9 @@ async fn keys(aws: &aws_config::SdkConfig, args: &Args) -> Result<(), String> {
         }
         Some("add") => {
             let added = keys.add(&prefix);
-            eprintln!("classlights-operator: added {added}; deploy the JWKS below, then promote it");
+            eprintln!(
+                "classlights-operator: added {added}; deploy the JWKS below, then promote it"
+            );
         }
         Some("promote") => keys.promote(&kid()?).map_err(|e| e.to_string())?,
         Some("retire") => keys.retire(&kid()?).map_err(|e| e.to_string())?,
