@@ -229,7 +229,14 @@ struct Keyed<T> {
     sk: String,
     #[serde(flatten)]
     value: T,
-    #[serde(default, rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    /// Written for the table's TTL; never read back, so that a value that
+    /// carries its own `expiresAt` still finds it.
+    #[serde(
+        default,
+        rename = "expiresAt",
+        skip_serializing_if = "Option::is_none",
+        skip_deserializing
+    )]
     ttl: Option<i64>,
 }
 
