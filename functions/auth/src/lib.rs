@@ -17,7 +17,6 @@
 //! unknown address costs the same time as one with a wrong password.
 
 pub mod mail;
-pub mod passwords;
 pub mod secrets;
 
 mod login;
@@ -38,7 +37,7 @@ use serde::Serialize;
 use store::{Account, AccountKind, Session, Store};
 
 pub use mail::Mailer;
-pub use passwords::Passwords;
+pub use platform::Passwords;
 
 /// Every route this function answers, with who may call it.
 pub const ROUTES: [Route; 9] = [

@@ -3,6 +3,7 @@
 //! a table and queues of its own, built from the same definitions as
 //! `infra/template.yaml`, so tests run in parallel without meeting.
 
+pub mod accounts;
 pub mod api;
 pub mod aws;
 pub mod mail;

@@ -63,7 +63,11 @@ pub async fn sent_to(address: &str) -> Vec<Sent> {
         .filter(|m| {
             m["destinations"]["ToAddresses"]
                 .as_array()
-                .is_some_and(|to| to.iter().any(|a| a.as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())))
+                .is_some_and(|to| {
+                    to.iter().any(|a| {
+                        a.as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
+                    })
+                })
         })
         .map(|m| Sent {
             subject: m["subject"].as_str().unwrap_or_default().to_owned(),

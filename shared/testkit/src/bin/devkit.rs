@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! devkit keygen --dir .local            # .local/signing-key, .local/jwks.json
-//! devkit seed-demo [--school demo-school]
+//! devkit seed-demo [--school demo-school]   # also one account per role, see testkit::accounts
 //! devkit token --role teacher [--school demo-school] [--user staff-teacher] [--key .local/signing-key] [--minutes 15]
 //! devkit sign-event events/log-behaviour.json [--role teacher]
 //! ```
@@ -75,7 +75,10 @@ async fn seed_demo(args: &Args) -> Result<(), String> {
         SchoolId::parse(&args.flag_or("--school", DEFAULT_SCHOOL)).map_err(|e| e.to_string())?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let terms = std::env::var("TERMS_VERSION")
+        .map_err(|_| "TERMS_VERSION is not set (the parents' terms in force)".to_owned())?;
     let demo = testkit::seed_school(&store, &school, "Riverside Academy").await;
+    testkit::accounts::seed_demo_accounts(&store, &school, &terms).await;
     let sizes: Vec<String> = demo
         .classes
         .iter()

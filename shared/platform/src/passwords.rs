@@ -1,4 +1,5 @@
-//! Password hashing with Argon2id, sized for a small function: 19 MiB of
+//! Password hashing with Argon2id, for the auth function and the tools that
+//! open accounts (the operator's and the dev stack's), sized for a small function: 19 MiB of
 //! memory, two passes, one lane (the OWASP baseline), so a 128 MB function
 //! hashes without running short.
 
