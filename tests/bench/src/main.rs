@@ -7,6 +7,7 @@
 //!    hello-world function built the same way.
 //! 4. Cold start: each `bootstrap` started as Lambda starts it, against a
 //!    stand-in Runtime API, timed to its first answer.
+//! 5. Signing in: the Argon2id hash alone, and whole logins in-process.
 //!
 //! Needs `AWS_ENDPOINT_URL` (the emulator) and the bootstraps that
 //! `infra/local/bench.sh` builds. Prints a report and writes it as JSON. It
@@ -16,6 +17,7 @@ mod cold_start;
 mod emulator;
 mod logging;
 mod runtime_api;
+mod signin;
 mod sizes;
 mod tally;
 
@@ -67,6 +69,8 @@ async fn main() {
     );
     let logs = logging::measure(&bench).await;
     let emulator_peak = emulator::peak_rss_kib();
+    eprintln!("==> signing in");
+    let logins = signin::measure().await;
 
     let artifacts: Vec<Artifact> = ARCHES
         .iter()
@@ -109,6 +113,7 @@ async fn main() {
         &cold_starts,
         arm64_failure.as_deref(),
     );
+    signin::print(&logins);
 
     let report = json!({
         "environment": environment(emulator_peak),
@@ -116,6 +121,7 @@ async fn main() {
         "notes": NOTES,
         "binaries": artifacts.iter().map(Artifact::to_json).collect::<Vec<_>>(),
         "arm64Failure": arm64_failure,
+        "signIn": signin::to_json(&logins),
         "coldStart": cold_starts.iter().map(|(f, r)| cold_start_json(*f, r)).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&report).expect("the report serialises");
