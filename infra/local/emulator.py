@@ -13,6 +13,11 @@ back on failure, and keeps every copy: logging a class of 30 (91 writes) copies
 the table 91 times, and a long test run slows to a crawl. This server copies
 only the items a transaction touches, and puts them back if it fails.
 
+For tests and the dev stack it also answers `GET /_local/sent-mail?to=ADDRESS`:
+the emails SES accepted for one address, oldest first, as JSON. moto's own
+`/moto-api/data.json` holds the same but dumps every table of every test with it,
+which grows slow and large over a test run.
+
     emulator.py [--host 127.0.0.1] [--port 5005]
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import signal
 import sys
@@ -28,6 +34,7 @@ import threading
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.ses.models import ses_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -44,6 +51,38 @@ class OneDynamoDbRequestAtATime:
             return self.app(environ, start_response)
         with self.lock:
             return list(self.app(environ, start_response))
+
+
+class SentMail:
+    """WSGI middleware: `GET /_local/sent-mail?to=ADDRESS` lists what SES sent there."""
+
+    PATH = "/_local/sent-mail"
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != self.PATH:
+            return self.app(environ, start_response)
+        from urllib.parse import parse_qs
+
+        wanted = parse_qs(environ.get("QUERY_STRING", "")).get("to", [""])[0].lower()
+        sent = []
+        for account in ses_backends.values():
+            for backend in account.values():
+                for message in backend.sent_messages:
+                    destinations = message.destinations
+                    if isinstance(destinations, dict):
+                        destinations = [a for field in destinations.values() for a in field]
+                    if wanted not in (a.lower() for a in destinations or []):
+                        continue
+                    if hasattr(message, "raw_data"):
+                        sent.append({"raw": message.raw_data})
+                    elif hasattr(message, "body"):
+                        sent.append({"subject": message.subject, "body": message.body})
+        body = json.dumps(sent).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
 
 class TransactionsThatCopyOnlyTheirItems:
@@ -131,7 +170,7 @@ def main() -> None:
     run_simple(
         args.host,
         args.port,
-        OneDynamoDbRequestAtATime(app),
+        SentMail(OneDynamoDbRequestAtATime(app)),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

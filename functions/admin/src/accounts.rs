@@ -36,7 +36,7 @@ pub async fn disable(
         }
         let mut account = target.account.clone();
         account.status = AccountStatus::Disabled;
-        account.sessions_not_before = Utc::now().timestamp();
+        account.sessions_not_before_ms = Utc::now().timestamp_millis();
         Ok(Some(Change {
             account,
             action: "account.disabled",

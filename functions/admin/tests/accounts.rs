@@ -15,7 +15,7 @@ async fn disabling_ends_sessions_and_refuses_tokens_already_issued() {
     let h = Harness::new().await;
     let teachers_token = h.token(TEACHER, Role::Teacher);
     let before = h.account(TEACHER).await;
-    let started = chrono::Utc::now().timestamp();
+    let started = chrono::Utc::now().timestamp_millis();
 
     let answer = h.call(disable(&h.admin(), TEACHER)).await;
 
@@ -23,8 +23,8 @@ async fn disabling_ends_sessions_and_refuses_tokens_already_issued() {
     assert_eq!(answer.body["status"], "disabled");
     let after = h.account(TEACHER).await;
     assert_eq!(after.status, AccountStatus::Disabled);
-    assert!(after.sessions_not_before >= started);
-    assert!(after.sessions_not_before > before.sessions_not_before);
+    assert!(after.sessions_not_before_ms >= started);
+    assert!(after.sessions_not_before_ms > before.sessions_not_before_ms);
     assert_eq!(after.version, before.version + 1);
 
     // An instance that never saw the school reads the revocation afresh.

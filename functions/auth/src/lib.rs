@@ -211,7 +211,7 @@ async fn sign_in(app: &App, account: &Account) -> Result<Response<Body>, Problem
         account: account.key(),
         current_hash: secrets::digest(&refresh_token),
         used_hashes: Vec::new(),
-        created_at: now,
+        created_at_ms: Utc::now().timestamp_millis(),
         rotated_at: now,
         revoked: false,
         expires_at: now + SESSION_IDLE_DAYS * 86_400,

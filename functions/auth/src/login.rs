@@ -206,7 +206,7 @@ async fn live_session(
         .await
         .map_err(store_failed)?
         .filter(|a| a.status == AccountStatus::Active)
-        .filter(|a| session.created_at >= a.sessions_not_before)
+        .filter(|a| session.created_at_ms > a.sessions_not_before_ms)
         .ok_or_else(refused)?;
     Ok((session, account, hash))
 }

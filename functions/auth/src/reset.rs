@@ -98,7 +98,7 @@ pub async fn reset(app: &App, request: &Request) -> Result<Response<Body>, Probl
             .filter(|a| a.status == AccountStatus::Active)
             .ok_or_else(refused)?;
         account.password_hash = password_hash.clone();
-        account.sessions_not_before = now.timestamp();
+        account.sessions_not_before_ms = now.timestamp_millis();
         account.updated_at = now;
         account.version += 1;
         let mut with = Vec::new();

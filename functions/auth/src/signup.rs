@@ -201,7 +201,7 @@ pub async fn parent(app: &App, request: &Request) -> Result<Response<Body>, Prob
                 password_hash,
                 roles: Roles::new([Role::Parent]),
                 status: AccountStatus::Pending,
-                sessions_not_before: 0,
+                sessions_not_before_ms: 0,
                 terms: Some(TermsAcceptance {
                     version: app.terms_version.clone(),
                     accepted_at: now,
@@ -331,7 +331,7 @@ pub async fn verify(app: &App, request: &Request) -> Result<Response<Body>, Prob
                 password_hash: app.passwords.hash(password),
                 roles: roles.clone(),
                 status: AccountStatus::Active,
-                sessions_not_before: 0,
+                sessions_not_before_ms: 0,
                 terms: None,
                 created_at: now,
                 updated_at: now,

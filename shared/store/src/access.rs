@@ -57,10 +57,14 @@ pub struct AccessState {
 
 impl AccessState {
     /// Whether a token issued at `issued_at` for `user` was revoked since.
+    /// Token times are whole seconds, so a token issued in the second of the
+    /// revocation is refused too: a copy taken just before a password reset
+    /// must not outlive it. A token issued after it in that same second is
+    /// refused once and works again after a refresh.
     pub fn is_revoked(&self, user: &str, issued_at: i64) -> bool {
         self.revoked
             .get(user)
-            .is_some_and(|not_before| issued_at < *not_before)
+            .is_some_and(|not_before| issued_at <= *not_before)
     }
 
     pub fn live_grant(&self, id: &str, now: DateTime<Utc>) -> Option<&SupportGrant> {

@@ -69,8 +69,10 @@ pub struct Account {
     pub password_hash: String,
     pub roles: Roles,
     pub status: AccountStatus,
-    /// Sessions and tokens from before this instant (seconds) are dead.
-    pub sessions_not_before: i64,
+    /// Refresh-token sessions begun at or before this instant (milliseconds
+    /// since the epoch) are dead: a session begun in the same second as a
+    /// password reset must die with the rest.
+    pub sessions_not_before_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms: Option<TermsAcceptance>,
     pub created_at: DateTime<Utc>,
@@ -202,7 +204,8 @@ pub struct Session {
     /// Digests of tokens already used: presenting one again is theft.
     #[serde(default)]
     pub used_hashes: Vec<String>,
-    pub created_at: i64,
+    /// When the session began, in milliseconds since the epoch.
+    pub created_at_ms: i64,
     pub rotated_at: i64,
     #[serde(default)]
     pub revoked: bool,

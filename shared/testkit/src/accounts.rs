@@ -175,7 +175,7 @@ pub async fn seed_demo_accounts(store: &Store, school: &SchoolId, terms_version:
             password_hash: passwords.hash(demo.password),
             roles: Roles::new([demo.role]),
             status: AccountStatus::Active,
-            sessions_not_before: 0,
+            sessions_not_before_ms: 0,
             terms: (kind == AccountKind::Parent).then(|| TermsAcceptance {
                 version: terms_version.to_owned(),
                 accepted_at: now,

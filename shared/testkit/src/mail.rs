@@ -46,32 +46,30 @@ pub async fn ses_client() -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(&crate::aws::config().await)
 }
 
-/// Everything sent to `address`, oldest first.
+/// Everything sent to `address`, oldest first, as the local emulator
+/// (`infra/local/emulator.py`) lists it.
 pub async fn sent_to(address: &str) -> Vec<Sent> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL is set");
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+    let sent: Vec<Value> = reqwest::Client::new()
+        .get(format!(
+            "{}/_local/sent-mail",
+            endpoint.trim_end_matches('/')
+        ))
+        .query(&[("to", address)])
+        .send()
         .await
         .expect("the emulator answers")
         .json()
         .await
-        .expect("the emulator's data is JSON");
-    let wanted = address.to_lowercase();
-    data["ses"]["Message"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| {
-            m["destinations"]["ToAddresses"]
-                .as_array()
-                .is_some_and(|to| {
-                    to.iter().any(|a| {
-                        a.as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
-                    })
-                })
-        })
+        .expect("the emulator lists sent mail as JSON");
+    sent.iter()
         .map(|m| Sent {
             subject: m["subject"].as_str().unwrap_or_default().to_owned(),
-            body: m["body"].as_str().unwrap_or_default().to_owned(),
+            body: m["body"]
+                .as_str()
+                .or_else(|| m["raw"].as_str())
+                .unwrap_or_default()
+                .to_owned(),
         })
         .collect()
 }

@@ -68,7 +68,7 @@ pub async fn measure() -> Measured {
             password_hash: passwords.hash(PASSWORD),
             roles: Roles::new([Role::Teacher]),
             status: AccountStatus::Active,
-            sessions_not_before: 0,
+            sessions_not_before_ms: 0,
             terms: None,
             created_at: now,
             updated_at: now,

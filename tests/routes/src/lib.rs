@@ -224,7 +224,7 @@ impl Stack {
                 password_hash: "not-a-real-hash".to_owned(),
                 roles: Roles::new([*role]),
                 status: AccountStatus::Active,
-                sessions_not_before: 0,
+                sessions_not_before_ms: 0,
                 terms: None,
                 created_at: now,
                 updated_at: now,

@@ -246,7 +246,7 @@ pub async fn open_account(
         password_hash: "not-a-real-hash".to_owned(),
         roles: Roles::new([role]),
         status,
-        sessions_not_before: 0,
+        sessions_not_before_ms: 0,
         terms: None,
         created_at: now,
         updated_at: now,

@@ -94,7 +94,7 @@ impl Harness {
             password_hash: self.app.passwords.hash(PASSWORD),
             roles: Roles::new([Role::Admin]),
             status: AccountStatus::Active,
-            sessions_not_before: 0,
+            sessions_not_before_ms: 0,
             terms: None,
             created_at: now,
             updated_at: now,
