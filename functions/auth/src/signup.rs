@@ -260,14 +260,21 @@ pub async fn verify(app: &App, request: &Request) -> Result<Response<Body>, Prob
     // An invitation, if one waits, is checked first: it carries more.
     let mut accepted_code = None;
     for purpose in [CodePurpose::Invite, CodePurpose::Verify] {
-        if app
+        let Some(pending) = app
             .store
             .code(&address, purpose)
             .await
             .map_err(store_failed)?
-            .is_none()
-        {
+        else {
             continue;
+        };
+        // Staff and invited admins choose their password here: asking for
+        // it before the code is checked leaves the code for the retry.
+        if pending.roles.is_some() && body.password.is_none() {
+            return Err(Problem::invalid_field(
+                "password",
+                "choose a password to finish signing up",
+            ));
         }
         if let CodeCheck::Accepted(found) = app
             .store

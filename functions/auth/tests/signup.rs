@@ -286,3 +286,32 @@ async fn new_terms_are_accepted_again_at_the_next_login() {
     let again = auth::handle(&app, login(None).build()).await;
     assert_eq!(again.status(), 200, "accepted once, not at every login");
 }
+
+#[tokio::test]
+async fn staff_who_forget_the_password_keep_their_code_for_the_retry() {
+    let h = Harness::new().await;
+    let address = h.staff_email("staff-tess");
+    h.post(
+        "/v1/auth/staff/signup",
+        json!({ "email": address.as_str() }),
+    )
+    .await;
+    let code = h.code_sent_to(&address).await;
+
+    let without = h
+        .post(
+            "/v1/auth/verify",
+            json!({ "email": address.as_str(), "code": code }),
+        )
+        .await;
+    let with = h
+        .post(
+            "/v1/auth/verify",
+            json!({ "email": address.as_str(), "code": code, "password": PASSWORD }),
+        )
+        .await;
+
+    assert_eq!(without.status, 400, "{}", without.body);
+    assert_eq!(without.body["errors"][0]["field"], "password");
+    assert_eq!(with.status, 200, "{}", with.body);
+}
