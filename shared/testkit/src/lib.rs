@@ -9,6 +9,7 @@ pub mod aws;
 pub mod mail;
 pub mod school;
 pub mod tokens;
+pub mod wonde;
 
 pub use api::ApiRequest;
 pub use aws::{TestQueue, TestTable};

@@ -1,0 +1,125 @@
+//! Words the fake school is made of: names as a British school's roll has
+//! them, houses, subjects.
+
+pub(crate) const GIRLS: [&str; 32] = [
+    "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia", "Willow",
+    "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily", "Ella",
+    "Evelyn", "Phoebe", "Sofia", "Evie", "Aisha", "Zara", "Maya", "Niamh", "Priya", "Hannah",
+    "Chloe", "Eilidh",
+];
+
+pub(crate) const BOYS: [&str; 32] = [
+    "Noah", "Oliver", "George", "Arthur", "Muhammad", "Leo", "Harry", "Oscar", "Archie", "Henry",
+    "Theodore", "Freddie", "Jack", "Charlie", "Theo", "Alfie", "Jacob", "Thomas", "Finley", "Arlo",
+    "William", "Lucas", "Roman", "Tommy", "Isaac", "Teddy", "Kwame", "Tomasz", "Rhys", "Callum",
+    "Yusuf", "Reuben",
+];
+
+pub(crate) const SURNAMES: [&str; 60] = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Hussain",
+    "Lewis",
+    "Mensah",
+    "Murphy",
+    "Kowalski",
+    "Begum",
+    "Price",
+    "Morgan",
+    "Campbell",
+    "Okafor",
+    "Reid",
+    "Ali",
+    "Fraser",
+    "Nowak",
+    "Shah",
+    "Owen",
+    "Harris",
+    "Martin",
+    "Cooper",
+    "King",
+    "Baker",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Ward",
+    "Morris",
+    "Clark",
+    "Bennett",
+    "Wong",
+    "Singh",
+    "Ahmed",
+    "Kaur",
+    "O'Brien",
+    "Mitchell",
+    "Kelly",
+    "Chowdhury",
+];
+
+/// Legal forenames and the shorter names their holders go by.
+pub(crate) const PREFERRED: [(&str, &str, bool); 10] = [
+    ("Alexander", "Alex", false),
+    ("Elizabeth", "Beth", true),
+    ("Thomas", "Tom", false),
+    ("Katherine", "Kate", true),
+    ("William", "Will", false),
+    ("Jessica", "Jess", true),
+    ("Benjamin", "Ben", false),
+    ("Rebecca", "Becky", true),
+    ("Samuel", "Sam", false),
+    ("Victoria", "Tori", true),
+];
+
+pub(crate) const HOUSES: [&str; 4] = ["Brunel", "Curie", "Darwin", "Franklin"];
+
+/// Subjects as (code, name); each form has one class of each.
+pub(crate) const SUBJECTS: [(&str, &str); 18] = [
+    ("Ma", "Mathematics"),
+    ("En", "English"),
+    ("Sc", "Science"),
+    ("Hi", "History"),
+    ("Gg", "Geography"),
+    ("Fr", "French"),
+    ("Sp", "Spanish"),
+    ("Ar", "Art"),
+    ("Mu", "Music"),
+    ("Pe", "Physical Education"),
+    ("Co", "Computing"),
+    ("Re", "Religious Education"),
+    ("Dr", "Drama"),
+    ("Dt", "Design and Technology"),
+    ("Ps", "PSHE"),
+    ("Fn", "Food and Nutrition"),
+    ("Ci", "Citizenship"),
+    ("Li", "Library"),
+];
+
+pub(crate) const STAFF_ROLES: [&str; 5] = [
+    "Teaching assistant",
+    "Office manager",
+    "Site manager",
+    "Exams officer",
+    "Librarian",
+];
