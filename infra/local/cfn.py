@@ -1,7 +1,8 @@
 """Read infra/template.yaml and name its resources the way the local stack does.
 
 The local stack (stack.py) and the event pump (pump.py) both work from the SAM
-template, so a table, queue, consumer or schedule added there needs no change here.
+template, so a table, queue, secret, consumer or schedule added there needs no
+change here.
 Local names are fixed and readable: the table is `classlights`, a queue is
 `classlights-<short name>` where the short name is the queue's `classlights:queue`
 tag (or its logical id in kebab case, without a trailing `-queue`).
@@ -102,20 +103,26 @@ def referenced_id(value) -> str | None:
     return None
 
 
+def _environment_blocks(template: dict) -> list[dict]:
+    blocks = [template.get("Globals", {}).get("Function", {})]
+    blocks += [f.get("Properties", {}) for f in resources(template, "AWS::Serverless::Function").values()]
+    return [block.get("Environment", {}).get("Variables", {}) for block in blocks]
+
+
+def environment_variables(template: dict) -> list[tuple[str, object]]:
+    """(name, value) of every function environment variable, Globals first."""
+    return [(name, value) for variables in _environment_blocks(template) for name, value in variables.items()]
+
+
 def environment_refs(template: dict) -> dict[str, list[str]]:
     """Logical id -> names of the function environment variables that reference it.
 
     Reads the Globals and every function, so `TABLE_NAME: !Ref Table` maps `Table`
     to `["TABLE_NAME"]`.
     """
-    blocks = [template.get("Globals", {}).get("Function", {})]
-    blocks += [f.get("Properties", {}) for f in resources(template, "AWS::Serverless::Function").values()]
-
     refs: dict[str, list[str]] = {}
-    for block in blocks:
-        variables = block.get("Environment", {}).get("Variables", {})
-        for name, value in variables.items():
-            target = referenced_id(value)
-            if target and name not in refs.setdefault(target, []):
-                refs[target].append(name)
+    for name, value in environment_variables(template):
+        target = referenced_id(value)
+        if target and name not in refs.setdefault(target, []):
+            refs[target].append(name)
     return refs

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: the whole system on this machine until Ctrl-C.
 #
-# moto on MOTO_PORT (5005) holding the template's table and queues, the demo school,
+# moto on MOTO_PORT (5005) holding the template's table, queues, secrets and verified
+# sender (the auth function's signing keys are .local/signing-key), the demo school,
 # every function under `cargo lambda watch` on API_PORT (9000) at the same /v1 paths
 # as API Gateway (reloading on code changes), and the event pump feeding the job
 # functions. Prints the base URL and demo tokens. Run from the repository root.
@@ -16,16 +17,15 @@ KEY_DIR=".local"
 trap stop_services EXIT
 trap 'exit 130' INT TERM
 
-say "local AWS emulator on port $MOTO_PORT"
-use_local_aws "http://127.0.0.1:$MOTO_PORT"
-start_moto "$MOTO_PORT"
-create_stack "$AWS_ENDPOINT_URL" .local/stack.env
-
 if [[ ! -s "$KEY_DIR/jwks.json" || ! -s "$KEY_DIR/signing-key" ]]; then
   say "token signing keys"
   "${DEVKIT[@]}" keygen --dir "$KEY_DIR"
 fi
-function_env "$KEY_DIR"
+
+say "local AWS emulator on port $MOTO_PORT"
+use_local_aws "http://127.0.0.1:$MOTO_PORT"
+start_moto "$MOTO_PORT"
+create_stack "$AWS_ENDPOINT_URL" .local/stack.env "$KEY_DIR"
 
 say "demo school"
 "${DEVKIT[@]}" seed-demo

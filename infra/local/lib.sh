@@ -84,21 +84,25 @@ stop_services() {
   SERVICE_NAMES=(); SERVICE_PIDS=(); SERVICE_LOGS=()
 }
 
-# wait_for_http URL SECONDS WHAT [LOG]: until URL answers with a status below 500 that
-# is not cargo-lambda's own "no such function" reply. Fails early if a service exits,
-# or if LOG shows that a function process exited (its request would never return).
+# wait_for_http URL SECONDS WHAT [LOG] [METHOD]: until URL answers with a status below 500
+# that is not cargo-lambda's own "no such function" reply (a POST sends `{}`). Fails early
+# if a service exits, or if LOG shows that a function process exited (its request would
+# never return).
 wait_for_http() {
-  local url="$1" seconds="$2" what="$3" log="${4:-}" deadline=$((SECONDS + $2))
+  local url="$1" seconds="$2" what="$3" log="${4:-}" method="${5:-GET}" deadline=$((SECONDS + $2))
   while ((SECONDS < deadline)); do
     check_services
     if [[ -n "$log" ]] && grep -q "ERROR command exited" "$log"; then
       show_log_tail "$log" 60
       fail "$what exited while starting (see its output above)"
     fi
-    if python3 - "$url" <<'PY'
+    if python3 - "$url" "$method" <<'PY'
 import sys, urllib.error, urllib.request
+url, method = sys.argv[1], sys.argv[2]
+body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+request = urllib.request.Request(url, data=body, method=method, headers={"content-type": "application/json"})
 try:
-    with urllib.request.urlopen(sys.argv[1], timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=30) as response:
         status, body = response.status, response.read()
 except urllib.error.HTTPError as error:
     status, body = error.code, error.read()
@@ -122,13 +126,27 @@ start_moto() {
   wait_for_http "http://127.0.0.1:$1/moto-api/data.json" 30 "moto"
 }
 
-# create_stack ENDPOINT ENV_FILE: tables and queues from the template; exports the env file.
+# create_stack ENDPOINT ENV_FILE KEY_DIR: the template's tables, queues, secrets and mail
+# identities, given the parameters a deploy is given (the public keys of KEY_DIR, the
+# local token issuer) and the signing keys of KEY_DIR (devkit keygen) as the auth
+# function's secret; exports the env file and CLASSLIGHTS_SIGNING_KEY_FILE.
 create_stack() {
-  python3 infra/local/stack.py up --endpoint "$1" --env-file "$2"
+  local keys="$3"
+  [[ -s "$keys/signing-key" ]] || fail "$keys/signing-key is missing: devkit keygen did not write it"
+  [[ -s "$keys/jwks.json" ]] || fail "$keys/jwks.json is missing: devkit keygen did not write it"
+  local parameters=(
+    --parameter "AccessTokenJwks=$(cat "$keys/jwks.json")"
+    --parameter "AccessTokenIssuer=$TOKEN_ISSUER"
+    --parameter "AccessTokenAudience=$TOKEN_AUDIENCE"
+  )
+  if [[ -n "${RUST_LOG:-}" ]]; then parameters+=(--parameter "LogLevel=$RUST_LOG"); fi
+  python3 infra/local/stack.py up --endpoint "$1" --env-file "$2" "${parameters[@]}" \
+    --secret "SigningKeysSecret=$keys/signing-key"
   set -a
   # shellcheck disable=SC1090
   . "$2"
   set +a
+  export CLASSLIGHTS_SIGNING_KEY_FILE; CLASSLIGHTS_SIGNING_KEY_FILE="$(cd "$keys" && pwd)/signing-key"
 }
 
 # use_local_aws ENDPOINT: point every SDK at the emulator with fake keys; never a real account.
@@ -141,24 +159,20 @@ use_local_aws() {
   export CLASSLIGHTS_TEMPLATE="$PWD/infra/template.yaml"
 }
 
-# function_env KEY_DIR: what the functions read besides the stack's names (already exported).
-function_env() {
-  [[ -s "$1/jwks.json" ]] || fail "$1/jwks.json is missing: devkit keygen did not write it"
-  export ACCESS_TOKEN_JWKS; ACCESS_TOKEN_JWKS="$(cat "$1/jwks.json")"
-  export ACCESS_TOKEN_ISSUER="$TOKEN_ISSUER" ACCESS_TOKEN_AUDIENCE="$TOKEN_AUDIENCE"
-  export CURSOR_KEY; CURSOR_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
-  export RUST_LOG="${RUST_LOG:-info}"
-  export CLASSLIGHTS_SIGNING_KEY_FILE; CLASSLIGHTS_SIGNING_KEY_FILE="$(cd "$1" && pwd)/signing-key"
-}
-
-# start_functions PORT [cargo lambda watch flags...]: every function binary on the API paths.
+# start_functions PORT [cargo lambda watch flags...]: every function binary on the API paths;
+# returns once each HTTP function has started and answered one of its routes.
 start_functions() {
   local port="$1"; shift
   port_in_use "$port" && fail "port $port is busy: stop whatever listens there, or choose another port"
   start_service "$LOG_PREFIX"watch cargo lambda watch -A 127.0.0.1 -P "$port" "$@"
-  # The first request waits for `cargo run` to start the function.
-  wait_for_http "http://127.0.0.1:$port/v1/behaviours" 600 "the behaviour function" \
-    "$LOG_DIR/${LOG_PREFIX}watch.log"
+  local probes method path binary
+  probes="$(python3 infra/local/stack.py probes)" || fail "stack.py probes failed"
+  # The first request to a function waits for `cargo run` to start it.
+  while read -r method path binary; do
+    wait_for_http "http://127.0.0.1:$port$path" 600 "the $binary function" \
+      "$LOG_DIR/${LOG_PREFIX}watch.log" "$method"
+    say "the $binary function answers $method $path"
+  done <<<"$probes"
 }
 
 # start_pump INVOKE_URL: queue consumers and schedules from the template.

@@ -1,17 +1,30 @@
 #!/usr/bin/env python3
-"""Create the template's DynamoDB tables and SQS queues in a local AWS emulator (moto).
+"""Create the template's resources in a local AWS emulator (moto).
 
-    stack.py up [--endpoint URL] [--env-file PATH]   create or update, then write the env file
+    stack.py up [--endpoint URL] [--env-file PATH] [--parameter NAME=VALUE ...]
+                [--secret LOGICAL_ID=PATH ...]       create or update, then write the env file
     stack.py table-json [--table-name NAME]           print the CreateTable request as JSON
+    stack.py probes                                   one route of each HTTP function, to check
+                                                      that it starts: METHOD PATH BINARY lines
     stack.py check-routes                             compare the template's HTTP routes with
                                                       the `cargo lambda watch` router in Cargo.toml
 
 Everything comes from infra/template.yaml: key schemas, attribute definitions,
-indexes, TTL, queue settings and redrive policies. Running `up` again is harmless.
-The env file holds KEY=VALUE lines under the names the functions read (TABLE_NAME,
-BEHAVIOUR_EVENTS_QUEUE_URL, ...) plus the emulator endpoint, region and fake keys.
-What the emulator cannot or need not have is left out: encryption, point-in-time
-recovery, deletion protection and tags.
+indexes, TTL, queue settings and redrive policies, the Secrets Manager secrets and
+the SES configuration sets and email identities (verified at once, as moto needs
+before it accepts mail from an address). Running `up` again is harmless.
+
+Parameters take their defaults unless `--parameter` gives a value, as
+`sam deploy --parameter-overrides` would. A secret with GenerateSecretString gets a
+random value; one the template leaves empty gets the contents of the file that
+`--secret` names for it.
+
+The env file holds KEY=VALUE lines (shell-quoted) under the names the functions read:
+every variable of the functions' environments (Globals and each function) whose value
+is a parameter, a resource created here or a `{{resolve:secretsmanager:...}}`
+reference, plus the emulator endpoint, region and fake keys. What the emulator cannot
+or need not have is left out: encryption, point-in-time recovery, deletion protection,
+tags and alarms.
 """
 
 from __future__ import annotations
@@ -20,6 +33,9 @@ import argparse
 import json
 import os
 import re
+import secrets
+import shlex
+import string
 import sys
 import tomllib
 from pathlib import Path
@@ -182,8 +198,147 @@ def env_var_for_queue(template: dict, logical_id: str, refs: dict[str, list[str]
     return [re.sub(r"[^A-Z0-9]", "_", short.upper()) + "_QUEUE_URL"]
 
 
+def secret_name(logical_id: str) -> str:
+    """`SigningKeysSecret` -> `classlights-signing-keys`."""
+    return f"{cfn.PREFIX}-{re.sub(r'-secret$', '', cfn.kebab(logical_id))}"
+
+
+def generated_secret(spec: dict) -> str:
+    """A value for a GenerateSecretString specification (the settings this template uses)."""
+    alphabet = ""
+    if spec.get("ExcludeLowercase") not in (True, "true"):
+        alphabet += string.ascii_lowercase
+    if spec.get("ExcludeUppercase") not in (True, "true"):
+        alphabet += string.ascii_uppercase
+    if spec.get("ExcludeNumbers") not in (True, "true"):
+        alphabet += string.digits
+    if spec.get("ExcludePunctuation") not in (True, "true"):
+        alphabet += string.punctuation
+    if spec.get("IncludeSpace") in (True, "true"):
+        alphabet += " "
+    alphabet = "".join(c for c in alphabet if c not in spec.get("ExcludeCharacters", ""))
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" in spec and "GenerateStringKey" in spec:
+        document = json.loads(spec["SecretStringTemplate"])
+        document[spec["GenerateStringKey"]] = value
+        return json.dumps(document)
+    return value
+
+
+def ensure_secret(client, template: dict, logical_id: str, value_file: str | None) -> tuple[str, str | None]:
+    """Create the secret (or keep the existing one); returns its ARN and value, if any.
+
+    A value from `value_file` replaces what the secret holds; a generated one is made
+    only when the secret is new."""
+    properties = cfn.resources(template, "AWS::SecretsManager::Secret")[logical_id].get("Properties", {})
+    name = secret_name(logical_id)
+    value = Path(value_file).read_text(encoding="utf-8").strip() if value_file else None
+    try:
+        described = client.describe_secret(SecretId=name)
+        arn = described["ARN"]
+        if value is not None:
+            client.put_secret_value(SecretId=arn, SecretString=value)
+        print(f"stack: secret {name} already exists")
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        if value is None and "GenerateSecretString" in properties:
+            value = generated_secret(properties["GenerateSecretString"])
+        if value is None and "SecretString" in properties:
+            value = str(resolve(template, properties["SecretString"]))
+        request = {"Name": name}
+        if value is not None:
+            request["SecretString"] = value
+        arn = client.create_secret(**request)["ARN"]
+        print(f"stack: created secret {name}")
+    if value is None:
+        try:
+            value = client.get_secret_value(SecretId=arn)["SecretString"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            print(
+                f"stack: secret {name} ({logical_id}) has no value; give it one with --secret {logical_id}=PATH",
+                file=sys.stderr,
+            )
+    return arn, value
+
+
+def ensure_mail(sesv2, template: dict, physical: dict[str, str]) -> None:
+    """The SES configuration sets and email identities; identities are verified at once."""
+    for logical_id, resource in cfn.resources(template, "AWS::SES::ConfigurationSet").items():
+        name = resolve(template, resource.get("Properties", {}).get("Name")) or (
+            f"{cfn.PREFIX}-{re.sub(r'-configuration-set$', '', cfn.kebab(logical_id))}"
+        )
+        try:
+            sesv2.create_configuration_set(ConfigurationSetName=name)
+            print(f"stack: created configuration set {name}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("AlreadyExistsException", "ConfigurationSetAlreadyExistsException"):
+                raise
+            print(f"stack: configuration set {name} already exists")
+        physical[logical_id] = name
+
+    for logical_id, resource in cfn.resources(template, "AWS::SES::EmailIdentity").items():
+        properties = resource.get("Properties", {})
+        identity = resolve(template, properties["EmailIdentity"])
+        request = {"EmailIdentity": identity}
+        configuration_set = properties.get("ConfigurationSetAttributes", {}).get("ConfigurationSetName")
+        if configuration_set is not None:
+            target = cfn.referenced_id(configuration_set)
+            request["ConfigurationSetName"] = physical[target] if target in physical else resolve(template, configuration_set)
+        try:
+            sesv2.create_email_identity(**request)
+            print(f"stack: verified email identity {identity}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AlreadyExistsException":
+                raise
+            print(f"stack: email identity {identity} already exists")
+        physical[logical_id] = identity
+
+
+SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}")
+
+
+def environment_value(template: dict, value, physical: dict[str, str], secret_values: dict[str, str]):
+    """What a function environment variable holds locally, or None if it has no local value."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict) and "Ref" in value:
+        target = value["Ref"]
+        if target in physical:
+            return physical[target]
+        parameter = template.get("Parameters", {}).get(target)
+        if parameter is not None and "Default" in parameter:
+            return str(parameter["Default"])
+        return None
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        match = SECRET_REFERENCE.fullmatch(value["Fn::Sub"])
+        if match:
+            return secret_values.get(match.group(1))
+    return None
+
+
+def apply_parameters(template: dict, assignments: list[str]) -> None:
+    """`NAME=VALUE` pairs become the parameters' values, as deploy-time overrides."""
+    parameters = template.get("Parameters", {})
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or name not in parameters:
+            raise SystemExit(f"stack.py: --parameter {name!r}: expected NAME=VALUE with a parameter of the template")
+        parameters[name]["Default"] = value
+
+
 def up(args: argparse.Namespace) -> None:
     template = cfn.load_template(args.template)
+    apply_parameters(template, args.parameter)
+    secret_files = {}
+    for assignment in args.secret:
+        logical_id, sep, path = assignment.partition("=")
+        if not sep or logical_id not in cfn.resources(template, "AWS::SecretsManager::Secret"):
+            raise SystemExit(f"stack.py: --secret {logical_id!r}: expected LOGICAL_ID=PATH with a secret of the template")
+        secret_files[logical_id] = path
+
     session = boto3.Session(
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
@@ -191,6 +346,8 @@ def up(args: argparse.Namespace) -> None:
     )
     dynamodb = session.client("dynamodb", endpoint_url=args.endpoint)
     sqs = session.client("sqs", endpoint_url=args.endpoint)
+    secretsmanager = session.client("secretsmanager", endpoint_url=args.endpoint)
+    sesv2 = session.client("sesv2", endpoint_url=args.endpoint)
     refs = cfn.environment_refs(template)
 
     env = {
@@ -199,24 +356,44 @@ def up(args: argparse.Namespace) -> None:
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
     }
+    # Logical id -> what `!Ref` gives: table name, queue URL, secret ARN, ...
+    physical: dict[str, str] = {}
 
     for logical_id in cfn.resources(template, "AWS::DynamoDB::Table"):
         name = ensure_table(dynamodb, template, logical_id)
+        physical[logical_id] = name
         for var in refs.get(logical_id) or [f"{cfn.kebab(logical_id).upper().replace('-', '_')}_NAME"]:
             env[var] = name
 
     urls: dict[str, str] = {}
     for logical_id in cfn.resources(template, "AWS::SQS::Queue"):
         url = ensure_queue(sqs, template, logical_id, urls)
+        physical[logical_id] = url
         for var in env_var_for_queue(template, logical_id, refs):
             env[var] = url
+
+    secret_values: dict[str, str] = {}
+    for logical_id in cfn.resources(template, "AWS::SecretsManager::Secret"):
+        arn, value = ensure_secret(secretsmanager, template, logical_id, secret_files.get(logical_id))
+        physical[logical_id] = arn
+        if value is not None:
+            secret_values[logical_id] = value
+
+    ensure_mail(sesv2, template, physical)
+
+    for name, value in cfn.environment_variables(template):
+        local = environment_value(template, value, physical, secret_values)
+        if local is not None and name not in env:
+            env[name] = local
 
     if args.env_file:
         path = Path(args.env_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = ["# Written by infra/local/stack.py from the SAM template; local emulator only."]
-        lines += [f"{key}={value}" for key, value in env.items()]
+        lines += [f"{key}={shlex.quote(value)}" for key, value in env.items()]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # It holds the local secrets.
+        path.chmod(0o600)
         print(f"stack: wrote {path}")
 
 
@@ -255,6 +432,16 @@ def router_routes(cargo_toml: Path) -> set[tuple[str, str, str]]:
     return routes
 
 
+def probes(args: argparse.Namespace) -> None:
+    """One route of each HTTP function: a GET without path parameters if it has one."""
+    by_binary: dict[str, list[tuple[str, str]]] = {}
+    for method, path, binary in template_routes(cfn.load_template(args.template)):
+        by_binary.setdefault(binary, []).append((method, path))
+    for binary, routes in sorted(by_binary.items()):
+        method, path = min(routes, key=lambda r: (r[0] != "GET", "{" in r[1], r[1]))
+        print(method, re.sub(r"\{[^}]+\}", "probe", path), binary)
+
+
 def check_routes(args: argparse.Namespace) -> None:
     expected = template_routes(cfn.load_template(args.template))
     actual = router_routes(cfn.REPO_ROOT / "Cargo.toml")
@@ -272,16 +459,25 @@ def main() -> None:
     parser.add_argument("--template", help="SAM template (default: $CLASSLIGHTS_TEMPLATE or infra/template.yaml)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    up_parser = commands.add_parser("up", help="create the tables and queues, write the env file")
+    up_parser = commands.add_parser("up", help="create the template's resources, write the env file")
     up_parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", DEFAULT_ENDPOINT))
     up_parser.add_argument("--region", default=os.environ.get("AWS_REGION", DEFAULT_REGION))
     up_parser.add_argument("--env-file", default=str(cfn.REPO_ROOT / ".local" / "stack.env"))
+    up_parser.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="a template parameter's value"
+    )
+    up_parser.add_argument(
+        "--secret", action="append", default=[], metavar="LOGICAL_ID=PATH", help="a secret's value, from a file"
+    )
     up_parser.set_defaults(run=up)
 
     json_parser = commands.add_parser("table-json", help="print the CreateTable request of a table")
     json_parser.add_argument("--logical-id", help="table's logical id (default: the first table)")
     json_parser.add_argument("--table-name", help="TableName to put in the request (default: classlights)")
     json_parser.set_defaults(run=table_json)
+
+    probes_parser = commands.add_parser("probes", help="one route of each HTTP function: METHOD PATH BINARY")
+    probes_parser.set_defaults(run=probes)
 
     routes_parser = commands.add_parser("check-routes", help="compare the template's routes with the watch router")
     routes_parser.set_defaults(run=check_routes)

@@ -2,10 +2,11 @@
 # `make test`: every test, from nothing started to everything stopped.
 #
 #  1. cfn-lint the template; check the local router serves the template's routes;
-#  2. moto on a free port with the template's table and queues;
+#  2. fresh token signing keys; moto on a free port with the template's table, queues,
+#     secrets (the signing keys among them) and verified sender;
 #  3. unit and integration tests (they create their own tables and queues there);
 #  4. the functions under `cargo lambda watch` on a free port, plus the event pump,
-#     exactly as `make dev` runs them, with fresh keys and the demo school;
+#     exactly as `make dev` runs them, with the demo school;
 #  5. the end-to-end tests against that API;
 #  6. schemathesis against infra/openapi.yaml with a teacher's token.
 # Whatever it started is stopped on exit; any failure exits non-zero, with the log
@@ -54,11 +55,15 @@ say "cfn-lint infra/template.yaml"
 cfn-lint infra/template.yaml
 python3 infra/local/stack.py check-routes
 
+KEY_DIR="$(mktemp -d)"
+say "token signing keys in $KEY_DIR"
+"${DEVKIT[@]}" keygen --dir "$KEY_DIR"
+
 moto_port="$(free_port)"
 say "local AWS emulator on port $moto_port"
 use_local_aws "http://127.0.0.1:$moto_port"
 start_moto "$moto_port"
-create_stack "$AWS_ENDPOINT_URL" "$RUN_DIR/stack.env"
+create_stack "$AWS_ENDPOINT_URL" "$RUN_DIR/stack.env" "$KEY_DIR"
 
 say "unit and integration tests"
 # cargo_test ARGS...: cargo test, its output also kept for the closing tally.
@@ -68,11 +73,6 @@ on_failure_show_logs cargo_test --workspace --exclude "$E2E_PACKAGE"
 cargo metadata -q --no-deps --format-version 1 |
   python3 -c 'import json, sys; sys.exit(0 if sys.argv[1] in {p["name"] for p in json.load(sys.stdin)["packages"]} else 1)' \
     "$E2E_PACKAGE" || fail "no package named $E2E_PACKAGE in the workspace: the end-to-end tests cannot run"
-
-KEY_DIR="$(mktemp -d)"
-say "token signing keys in $KEY_DIR"
-"${DEVKIT[@]}" keygen --dir "$KEY_DIR"
-function_env "$KEY_DIR"
 
 say "demo school"
 "${DEVKIT[@]}" seed-demo
