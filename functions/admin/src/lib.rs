@@ -103,10 +103,6 @@ impl App {
     }
 }
 
-fn route_name(path: &str) -> &'static str {
-    platform::route::name(&ROUTES, path)
-}
-
 /// Answers one request. Every failure becomes a problem+json answer.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let path = request.raw_http_path().to_owned();
@@ -114,31 +110,15 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let mut caller = None;
     let answer = dispatch(app, &request, &path, &method, &mut caller).await;
     let response = answer.unwrap_or_else(|problem| problem.to_response());
-
-    let request_id = request
-        .lambda_context_ref()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_default();
-    if let Some(caller) = &caller {
-        platform::access::audit_support_request(
-            &app.store,
-            caller,
-            &method,
-            route_name(&path),
-            response.status().as_u16(),
-            &request_id,
-        )
-        .await;
-    }
-    tracing::info!(
-        method,
-        route = route_name(&path),
-        status = response.status().as_u16(),
-        school = caller.as_ref().map(|c| c.school.to_string()),
-        user = caller.as_ref().map(|c| c.user.to_string()),
-        request_id,
-        "request handled"
-    );
+    let route = platform::route::name(&ROUTES, &path);
+    platform::access::answered(
+        &app.store,
+        &request,
+        route,
+        caller.as_ref(),
+        response.status().as_u16(),
+    )
+    .await;
     response
 }
 

@@ -121,6 +121,37 @@ pub fn audit_record(
     }
 }
 
+/// What every school route does once its answer is known: a vendor
+/// engineer's request goes to the school's audit log, and one log line
+/// records the request by route template and ids, never by raw path.
+pub async fn answered(
+    store: &Store,
+    request: &Request,
+    route: &'static str,
+    caller: Option<&Caller>,
+    status: u16,
+) {
+    use lambda_http::RequestExt;
+
+    let method = request.method().as_str();
+    let request_id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
+    if let Some(caller) = caller {
+        audit_support_request(store, caller, method, route, status, &request_id).await;
+    }
+    tracing::info!(
+        method,
+        route,
+        status,
+        school = caller.map(|c| c.school.to_string()),
+        user = caller.map(|c| c.user.to_string()),
+        request_id,
+        "request handled"
+    );
+}
+
 /// Writes down a request a vendor engineer made, whatever it was, with the
 /// grant it used. Called once the answer is known.
 pub async fn audit_support_request(

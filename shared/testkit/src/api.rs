@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use lambda_http::Request;
+use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
 /// A request to build.
@@ -114,6 +114,45 @@ impl ApiRequest {
     pub fn build(&self) -> Request {
         lambda_http::request::from_str(&self.event().to_string())
             .expect("the runtime parses the event")
+    }
+}
+
+/// A function's answer as a test reads it.
+pub struct Answer {
+    pub status: u16,
+    /// The JSON body; `null` for an empty one.
+    pub body: Value,
+    pub headers: http::HeaderMap,
+}
+
+impl Answer {
+    /// Reads a handler's response. Every error must be problem+json, and
+    /// every body JSON: a test that meets anything else fails here.
+    pub fn from_response(response: Response<Body>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes: &[u8] = response.body().as_ref();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("answers are JSON")
+        };
+        if status >= 400 {
+            assert_eq!(
+                headers["content-type"], "application/problem+json",
+                "errors are problem+json: {body}"
+            );
+        }
+        Self {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// The problem's `type`, empty when the answer is not a problem.
+    pub fn problem_type(&self) -> &str {
+        self.body["type"].as_str().unwrap_or_default()
     }
 }
 

@@ -11,7 +11,7 @@ pub mod school;
 pub mod tokens;
 pub mod wonde;
 
-pub use api::ApiRequest;
+pub use api::{Answer, ApiRequest};
 pub use aws::{TestQueue, TestTable};
 pub use school::{DemoSchool, seed_school};
 pub use tokens::SigningKey;

@@ -11,6 +11,7 @@ use domain::{Email, Role, Roles, SchoolId, StaffId};
 use platform::CursorSigner;
 use serde_json::Value;
 use store::{Account, AccountKey, AccountKind, AccountStatus, StaffMember, Store};
+pub use testkit::Answer;
 use testkit::{ApiRequest, SigningKey, TestTable};
 
 pub const ADMIN: &str = "staff-ada";
@@ -70,12 +71,6 @@ pub struct Harness {
     pub key: SigningKey,
     pub school: SchoolId,
     pub app: App,
-}
-
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub headers: http::HeaderMap,
 }
 
 impl Harness {
@@ -183,26 +178,7 @@ fn app(table: &TestTable, key: &SigningKey) -> App {
 }
 
 async fn call(app: &App, request: ApiRequest) -> Answer {
-    let response = admin::handle(app, request.build()).await;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes: &[u8] = response.body().as_ref();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(bytes).expect("answers are JSON")
-    };
-    if status >= 400 {
-        assert_eq!(
-            headers["content-type"], "application/problem+json",
-            "errors are problem+json: {body}"
-        );
-    }
-    Answer {
-        status,
-        body,
-        headers,
-    }
+    Answer::from_response(admin::handle(app, request.build()).await)
 }
 
 /// Puts the staff room on the roster and opens the accounts it has.

@@ -12,6 +12,7 @@ use domain::{Email, Role, Roles, SchoolId, StaffId};
 use platform::Claims;
 use serde_json::{Value, json};
 use store::{Account, AccountKind, AccountStatus, StaffMember};
+pub use testkit::Answer;
 use testkit::{ApiRequest, SigningKey, TestTable};
 
 /// The version of the parents' terms in force in these tests.
@@ -25,18 +26,6 @@ pub struct Harness {
     pub key: SigningKey,
     pub school: SchoolId,
     pub app: App,
-}
-
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub headers: http::HeaderMap,
-}
-
-impl Answer {
-    pub fn problem_type(&self) -> &str {
-        self.body["type"].as_str().unwrap_or_default()
-    }
 }
 
 impl Harness {
@@ -235,24 +224,5 @@ async fn app(table: &TestTable, key: &SigningKey, terms: &str) -> App {
 }
 
 async fn call(app: &App, request: ApiRequest) -> Answer {
-    let response = auth::handle(app, request.build()).await;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes: &[u8] = response.body().as_ref();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(bytes).expect("answers are JSON")
-    };
-    if status >= 400 {
-        assert_eq!(
-            headers["content-type"], "application/problem+json",
-            "errors are problem+json: {body}"
-        );
-    }
-    Answer {
-        status,
-        body,
-        headers,
-    }
+    Answer::from_response(auth::handle(app, request.build()).await)
 }

@@ -8,7 +8,8 @@ use behaviour::App;
 use domain::{ClassId, PupilId, Role, SchoolId, StaffId};
 use platform::CursorSigner;
 use platform::queue::EventQueue;
-use serde_json::{Value, json};
+use serde_json::json;
+pub use testkit::Answer;
 use testkit::{ApiRequest, DemoSchool, SigningKey, TestQueue, TestTable};
 
 pub struct Harness {
@@ -17,12 +18,6 @@ pub struct Harness {
     pub key: SigningKey,
     pub school: DemoSchool,
     pub app: App,
-}
-
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub headers: http::HeaderMap,
 }
 
 impl Harness {
@@ -76,26 +71,7 @@ impl Harness {
     }
 
     pub async fn call(&self, request: ApiRequest) -> Answer {
-        let response = behaviour::handle(&self.app, request.build()).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes: &[u8] = response.body().as_ref();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(bytes).expect("answers are JSON")
-        };
-        if status >= 400 {
-            assert_eq!(
-                headers["content-type"], "application/problem+json",
-                "errors are problem+json: {body}"
-            );
-        }
-        Answer {
-            status,
-            body,
-            headers,
-        }
+        Answer::from_response(behaviour::handle(&self.app, request.build()).await)
     }
 
     /// Logs a behaviour type for some pupils of a class as the teacher.
