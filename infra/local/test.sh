@@ -8,7 +8,8 @@
 #  4. the functions under `cargo lambda watch` on a free port, plus the event pump,
 #     exactly as `make dev` runs them, with the demo school;
 #  5. the end-to-end tests against that API;
-#  6. schemathesis against infra/openapi.yaml with a teacher's token.
+#  6. schemathesis against infra/openapi.yaml with a teacher's token, and the admin
+#     routes again with an admin's.
 # Whatever it started is stopped on exit; any failure exits non-zero, with the log
 # of the service concerned. Debug builds only. Run from the repository root.
 set -euo pipefail
@@ -100,12 +101,14 @@ teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING
 # --origin keeps the schema's own base path (its servers entry, e.g. /v1).
 # unsupported_method is left out: for a method with no route, API Gateway (and the
 # local router) answers 404 itself, so the function never gets to say 405.
+# run_schemathesis TOKEN [schemathesis run flags...]
 run_schemathesis() {
+  local token="$1"; shift
   local config=()
   [[ -f infra/schemathesis.toml ]] && config=(--config-file infra/schemathesis.toml)
   HYPOTHESIS_STORAGE_DIRECTORY="$RUN_DIR/hypothesis" schemathesis "${config[@]}" run "$OPENAPI" \
     --origin "$CLASSLIGHTS_API_URL" \
-    -H "Authorization: Bearer $teacher_token" \
+    -H "Authorization: Bearer $token" \
     --checks all \
     --exclude-checks unsupported_method \
     --max-examples "$SCHEMATHESIS_EXAMPLES" \
@@ -114,9 +117,15 @@ run_schemathesis() {
     --seed "$SCHEMATHESIS_SEED" \
     --generation-database none \
     --report junit --report-dir "$RUN_DIR/schemathesis" \
-    --no-color
+    --no-color \
+    "$@"
 }
-on_failure_show_logs run_schemathesis
+on_failure_show_logs run_schemathesis "$teacher_token"
+# The teacher may not use the admin routes, so those get a second run as the demo
+# school's admin, to reach past the door.
+say "API contract (schemathesis) of the admin routes, as an admin"
+admin_token="$("${DEVKIT[@]}" token --role admin --user staff-admin --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
+on_failure_show_logs run_schemathesis "$admin_token" --include-path-regex '^/v1/admin/'
 
 say "all tests passed"
 # One closing line that counts every Rust test run above.
