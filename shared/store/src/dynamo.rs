@@ -144,4 +144,32 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Sends puts and deletes 25 to a request, retrying what DynamoDB
+    /// leaves unprocessed. Returns how many requests it sent.
+    pub(crate) async fn write_many(&self, writes: Vec<WriteRequest>) -> Result<u32, StoreError> {
+        let mut sent = 0;
+        for chunk in writes.chunks(25) {
+            let mut requests = chunk.to_vec();
+            let mut attempt = 0;
+            while !requests.is_empty() {
+                sent += 1;
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+            }
+        }
+        Ok(sent)
+    }
 }

@@ -14,6 +14,15 @@
 //! | roster staff, staff accounts | `S#<school>#STAFF` | `STAFF#<staff>`, `ACCOUNT#<staff>` |
 //! | token revocations, support grants | `S#<school>#ACCESS` | `REVOKED#<user>`, `GRANT#<id>` |
 //! | audit record | `S#<school>#AUDIT` | `AT#<instant>#<id>` |
+//! | groups, roster sync ledger | `S#<school>#ROSTER` | `GROUP#<wonde id>`, `LEDGER#...` |
+//! | roster sync state, lease, runs | `S#<school>#SYNC` | `STATE`, `LEASE`, `RUN#<instant>#<id>` |
+//!
+//! The roster comes from Wonde ([`crate::roster`]). Staff and classes keep
+//! Wonde's ids (`StaffId`, `ClassId`). A pupil's id does not: Wonde gives a
+//! pupil who leaves and is re-enrolled a new id but the same `upi`, so our
+//! `PupilId` is derived from the school and the `upi` ([`pupil_from_upi`])
+//! and their behaviours, lights and points stay theirs. A pupil without a
+//! `upi` gets an id derived from their Wonde id instead.
 //!
 //! Accounts, codes, sessions and throttles that are not a school's are laid
 //! out in [`crate::identity`].
@@ -65,6 +74,40 @@ pub fn staff_directory(school: &SchoolId) -> String {
 /// support grants, cached for a short while.
 pub fn access(school: &SchoolId) -> String {
     format!("S#{school}#ACCESS")
+}
+
+/// The partition of a school's groups and of the ledger the roster sync
+/// compares each run against.
+pub fn roster(school: &SchoolId) -> String {
+    format!("S#{school}#ROSTER")
+}
+
+/// The partition of a school's roster sync: its state, lease and runs.
+pub fn roster_sync(school: &SchoolId) -> String {
+    format!("S#{school}#SYNC")
+}
+
+/// The stable id of a pupil with Wonde `upi`: the same whatever Wonde id
+/// they are enrolled under, different in every school, and no way back to
+/// the `upi`.
+pub fn pupil_from_upi(school: &SchoolId, upi: &str) -> PupilId {
+    derived_pupil_id(school, "upi", upi)
+}
+
+/// The id of a pupil Wonde gives no `upi` for.
+pub fn pupil_from_wonde_id(school: &SchoolId, wonde_id: &str) -> PupilId {
+    derived_pupil_id(school, "wonde", wonde_id)
+}
+
+fn derived_pupil_id(school: &SchoolId, kind: &str, value: &str) -> PupilId {
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    context.update(format!("classlights-pupil\n{school}\n{kind}\n{value}").as_bytes());
+    let digest = context.finish();
+    let hex: String = digest.as_ref()[..13]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    PupilId::parse(&format!("p{hex}")).expect("hex digits make a valid id")
 }
 
 pub fn audit(school: &SchoolId) -> String {
@@ -145,6 +188,15 @@ mod tests {
         assert!(timeline(early, id) < timeline(late, id));
         let (low, high) = timeline_bounds(Some(early), Some(early));
         assert!(low <= timeline(early, id) && timeline(early, id) <= high);
+    }
+
+    #[test]
+    fn a_pupil_keeps_their_id_across_wonde_ids_but_not_across_schools() {
+        let one = SchoolId::parse("s1").unwrap();
+        let two = SchoolId::parse("s2").unwrap();
+        assert_eq!(pupil_from_upi(&one, "u1"), pupil_from_upi(&one, "u1"));
+        assert_ne!(pupil_from_upi(&one, "u1"), pupil_from_upi(&two, "u1"));
+        assert_ne!(pupil_from_upi(&one, "u1"), pupil_from_wonde_id(&one, "u1"));
     }
 
     #[test]

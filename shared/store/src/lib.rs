@@ -17,6 +17,8 @@ pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod outbox;
+pub mod roster;
+pub mod roster_sync;
 pub mod school;
 pub mod staff;
 
@@ -36,6 +38,13 @@ pub use identity::{
     TermsAcceptance, Throttle,
 };
 pub use outbox::{Pending, PendingEvent};
+pub use roster::{
+    GroupFlags, GroupKind, LedgerClass, LedgerPupil, Removals, RosterClass, RosterCounts,
+    RosterGroup, RosterLedger, RosterPupil, RosterStaff, RosterUpdate, RosterWrites,
+};
+pub use roster_sync::{
+    LeaseOutcome, RosterSettings, RunOutcome, SyncKind, SyncLease, SyncRun, SyncState,
+};
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
 pub use staff::{StaffEntry, StaffMember};
 
