@@ -20,6 +20,7 @@ const MAX_HOURS: i64 = 7 * 24;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct GrantRequest {
     reason: String,
+    #[serde(deserialize_with = "platform::http::whole_number")]
     hours: i64,
 }
 

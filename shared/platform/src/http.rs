@@ -2,10 +2,26 @@
 //! unknown fields, query parameters, the `Idempotency-Key` header.
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::problem::{FieldError, Problem};
+
+/// Reads a whole number the way JSON Schema counts one: `24` and `24.0`
+/// alike, but not `24.5`. For `#[serde(deserialize_with = ...)]` on the
+/// integer fields of request bodies, since serde's own `i64` refuses `24.0`.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(whole) = number.as_i64() {
+        return Ok(whole);
+    }
+    match number.as_f64() {
+        Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(x as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "must be a whole number, not {number}"
+        ))),
+    }
+}
 
 /// Parses a JSON body of at most `limit` bytes into `T`. Errors name the
 /// field (as a JSON path) and say why.
@@ -175,7 +191,6 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -191,6 +206,35 @@ mod tests {
             .headers_mut()
             .insert("content-type", "application/json".parse().unwrap());
         request
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Hours {
+        #[serde(deserialize_with = "whole_number")]
+        hours: i64,
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        for (body, hours) in [
+            (r#"{"hours":24}"#, 24),
+            (r#"{"hours":24.0}"#, 24),
+            (r#"{"hours":-3}"#, -3),
+        ] {
+            assert_eq!(
+                json_body::<Hours>(&request(body), 1024).unwrap().hours,
+                hours
+            );
+        }
+        for body in [
+            r#"{"hours":24.5}"#,
+            r#"{"hours":"24"}"#,
+            r#"{"hours":1e300}"#,
+        ] {
+            let problem = json_body::<Hours>(&request(body), 1024).unwrap_err();
+            assert_eq!(problem.status, 400, "{body}");
+            assert_eq!(problem.errors[0].field, "hours", "{body}");
+        }
     }
 
     #[test]
