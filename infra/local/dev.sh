@@ -2,7 +2,9 @@
 # `make dev`: the whole system on this machine until Ctrl-C.
 #
 # moto on MOTO_PORT (5005) holding the template's table, queues, secrets and verified
-# sender (the auth function's signing keys are .local/signing-key), the demo school,
+# sender (the auth function's signing keys are .local/signing-key, the roster sync's
+# Wonde token .local/wonde-token; its Wonde URL points at WONDE_PORT (5006), where no
+# fake Wonde runs yet), the demo school,
 # every function under `cargo lambda watch` on API_PORT (9000) at the same /v1 paths
 # as API Gateway (reloading on code changes), and the event pump feeding the job
 # functions. Prints the base URL and demo tokens. Run from the repository root.
@@ -49,12 +51,18 @@ cat <<EOF
 Classlights is running.
 
   API            http://127.0.0.1:$API_PORT/v1
-  teacher token  $teacher_token
-  SLT token      $slt_token
 
-  tokens also in $KEY_DIR/teacher.token and $KEY_DIR/slt.token (valid 12 hours)
+  demo logins (POST /v1/auth/login; every role is in the README):
+    teacher      tess.brown@riverside.example    demo teacher lights
+    senior lead  helen.marsh@riverside.example   demo slt lights
+    admin        alan.price@riverside.example    demo admin lights
+    parent       jo.carter@home.example          demo parent lights
+
+  ready tokens   $KEY_DIR/teacher.token and $KEY_DIR/slt.token (valid 12 hours)
   try:  curl -H "Authorization: Bearer \$(cat $KEY_DIR/teacher.token)" http://127.0.0.1:$API_PORT/v1/lessons/7A-ma/lights
   logs: $LOG_DIR/{moto,watch,pump}.log    emulator: $AWS_ENDPOINT_URL/moto-api/
+  roster sync    send {"schoolId":"...","kind":"delta"} to $ROSTER_SYNC_QUEUE_URL
+                 (Wonde: $WONDE_API_URL, where no fake Wonde runs yet)
 
 Ctrl-C stops everything.
 EOF

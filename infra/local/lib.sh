@@ -10,6 +10,12 @@ LOG_PREFIX="${LOG_PREFIX:-}"
 REGION="eu-west-2"
 TOKEN_ISSUER="classlights-local"
 TOKEN_AUDIENCE="classlights-api"
+# The roster sync's Wonde: the token the local stack stores in WondeTokenSecret (a fake
+# Wonde started with it, testkit's FakeWonde, accepts it) and the API root it is sent
+# to. No fake Wonde is started by dev.sh or test.sh yet, so nothing answers at
+# WONDE_PORT: a sync of a linked school fails there (and is retried) until one is.
+LOCAL_WONDE_TOKEN="classlights-local-wonde-token"
+WONDE_PORT="${WONDE_PORT:-5006}"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 DEVKIT=(cargo run -q -p testkit --bin devkit --)
 
@@ -128,20 +134,24 @@ start_moto() {
 
 # create_stack ENDPOINT ENV_FILE KEY_DIR: the template's tables, queues, secrets and mail
 # identities, given the parameters a deploy is given (the public keys of KEY_DIR, the
-# local token issuer) and the signing keys of KEY_DIR (devkit keygen) as the auth
-# function's secret; exports the env file and CLASSLIGHTS_SIGNING_KEY_FILE.
+# local token issuer, the local Wonde URL), the signing keys of KEY_DIR (devkit keygen)
+# as the auth function's secret and LOCAL_WONDE_TOKEN as the roster sync's; exports
+# the env file and CLASSLIGHTS_SIGNING_KEY_FILE.
 create_stack() {
   local keys="$3"
   [[ -s "$keys/signing-key" ]] || fail "$keys/signing-key is missing: devkit keygen did not write it"
   [[ -s "$keys/jwks.json" ]] || fail "$keys/jwks.json is missing: devkit keygen did not write it"
+  (umask 077 && printf '%s\n' "$LOCAL_WONDE_TOKEN" >"$keys/wonde-token")
   local parameters=(
     --parameter "AccessTokenJwks=$(cat "$keys/jwks.json")"
     --parameter "AccessTokenIssuer=$TOKEN_ISSUER"
     --parameter "AccessTokenAudience=$TOKEN_AUDIENCE"
+    --parameter "WondeApiUrl=http://127.0.0.1:$WONDE_PORT/v1.0/"
   )
   if [[ -n "${RUST_LOG:-}" ]]; then parameters+=(--parameter "LogLevel=$RUST_LOG"); fi
   python3 infra/local/stack.py up --endpoint "$1" --env-file "$2" "${parameters[@]}" \
-    --secret "SigningKeysSecret=$keys/signing-key"
+    --secret "SigningKeysSecret=$keys/signing-key" \
+    --secret "WondeTokenSecret=$keys/wonde-token"
   set -a
   # shellcheck disable=SC1090
   . "$2"
