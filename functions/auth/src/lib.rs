@@ -75,20 +75,9 @@ impl App {
     /// from the Secrets Manager secret `SIGNING_KEYS_SECRET_ARN`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let aws = platform::config::aws().await;
-        let secret_id = platform::env_var("SIGNING_KEYS_SECRET_ARN")?;
-        let secret = aws_sdk_secretsmanager::Client::new(&aws)
-            .get_secret_value()
-            .secret_id(&secret_id)
-            .send()
-            .await
-            .map_err(|error| ConfigError::Invalid {
-                name: "SIGNING_KEYS_SECRET_ARN",
-                why: format!(
-                    "the secret cannot be read: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
-                ),
-            })?;
-        let keys = SigningKeys::from_json(secret.secret_string().unwrap_or_default())?;
+        let keys = SigningKeys::from_json(
+            &platform::config::secret(&aws, "SIGNING_KEYS_SECRET_ARN").await?,
+        )?;
         Self::new(
             Store::new(
                 aws_sdk_dynamodb::Client::new(&aws),

@@ -47,20 +47,8 @@ impl App {
     /// secret string, or `{"token": "..."}`).
     pub async fn from_env() -> Result<Self, ConfigError> {
         let aws = platform::config::aws().await;
-        let secret_id = platform::env_var("WONDE_TOKEN_SECRET_ARN")?;
-        let secret = aws_sdk_secretsmanager::Client::new(&aws)
-            .get_secret_value()
-            .secret_id(&secret_id)
-            .send()
-            .await
-            .map_err(|error| ConfigError::Invalid {
-                name: "WONDE_TOKEN_SECRET_ARN",
-                why: format!(
-                    "the secret cannot be read: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
-                ),
-            })?;
-        let token = token_from_secret(secret.secret_string().unwrap_or_default())?;
+        let token =
+            token_from_secret(&platform::config::secret(&aws, "WONDE_TOKEN_SECRET_ARN").await?)?;
         let base_url = platform::env_var("WONDE_API_URL")?;
         let mut config = wonde::Config::new(base_url, token);
         config.regions = wonde::WONDE_REGION_BASE_URLS.map(str::to_owned).to_vec();

@@ -23,3 +23,26 @@ pub fn env_var(name: &'static str) -> Result<String, ConfigError> {
 pub async fn aws() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
+
+/// The value of the Secrets Manager secret whose id the environment variable
+/// `name` holds, read once at cold start. The value never appears in an
+/// error.
+pub async fn secret(
+    aws: &aws_config::SdkConfig,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    let secret_id = env_var(name)?;
+    let secret = aws_sdk_secretsmanager::Client::new(aws)
+        .get_secret_value()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .map_err(|error| ConfigError::Invalid {
+            name,
+            why: format!(
+                "the secret cannot be read: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&error)
+            ),
+        })?;
+    Ok(secret.secret_string().unwrap_or_default().to_owned())
+}
