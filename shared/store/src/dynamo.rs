@@ -27,6 +27,10 @@ pub fn text(item: &Item, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
 
+/// How often a batch read or write resends what DynamoDB left unprocessed
+/// (it is throttled) before the caller is told to retry later.
+const UNPROCESSED_RETRIES: u32 = 8;
+
 /// How long to wait before retry `attempt` (0-based) of a contended write:
 /// short, growing, and jittered so that colliding writers fall apart.
 pub fn backoff(attempt: u32) -> Duration {
@@ -80,6 +84,9 @@ impl Store {
                     .and_then(|mut left| left.remove(&self.table))
                     .filter(|left| !left.keys().is_empty());
                 if pending.is_some() {
+                    if attempt == UNPROCESSED_RETRIES {
+                        return Err(StoreError::Contended);
+                    }
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }
@@ -115,38 +122,22 @@ impl Store {
     /// Writes items without conditions, 25 at a time. For seeding and syncs,
     /// never for facts.
     pub(crate) async fn put_many(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        for chunk in items.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|item| {
-                    let put = PutRequest::builder().set_item(Some(item.clone())).build();
-                    put.map(|p| WriteRequest::builder().put_request(p).build())
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))
-                })
-                .collect::<Result<_, _>>()?;
-            let mut attempt = 0;
-            while !requests.is_empty() {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut left| left.remove(&self.table))
-                    .unwrap_or_default();
-                if !requests.is_empty() {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
-            }
-        }
-        Ok(())
+        let writes = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        self.write_many(writes).await.map(|_| ())
     }
 
     /// Sends puts and deletes 25 to a request, retrying what DynamoDB
-    /// leaves unprocessed. Returns how many requests it sent.
+    /// leaves unprocessed (throttling) a few times before giving up as
+    /// contended. Returns how many requests it sent.
     pub(crate) async fn write_many(&self, writes: Vec<WriteRequest>) -> Result<u32, StoreError> {
         let mut sent = 0;
         for chunk in writes.chunks(25) {
@@ -165,6 +156,9 @@ impl Store {
                     .and_then(|mut left| left.remove(&self.table))
                     .unwrap_or_default();
                 if !requests.is_empty() {
+                    if attempt == UNPROCESSED_RETRIES {
+                        return Err(StoreError::Contended);
+                    }
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }
