@@ -156,18 +156,73 @@ pub async fn seed_demo_accounts(store: &Store, school: &SchoolId, terms_version:
         .put_staff(school, &members)
         .await
         .expect("seeding the staff room");
+    let everyone: Vec<(&DemoAccount, String)> = STAFF_ACCOUNTS
+        .iter()
+        .chain([&PARENT, &SUPPORT])
+        .map(|demo| (demo, demo.user.to_owned()))
+        .collect();
+    open_accounts(store, school, terms_version, &everyone).await;
+}
 
+/// The demo staff room's names, for a fake Wonde school to put on its
+/// roster (`testkit::wonde::SchoolSpec::staff_room`): every demo member of
+/// staff, and the one without an account.
+pub fn staff_room() -> Vec<(String, String)> {
+    STAFF_ACCOUNTS
+        .iter()
+        .map(|a| (a.first_name.to_owned(), a.last_name.to_owned()))
+        .chain([(NEW_STAFF.1.to_owned(), NEW_STAFF.2.to_owned())])
+        .collect()
+}
+
+/// For a school whose roster came from Wonde: opens each demo staff
+/// account on the roster member who holds its work address (the parent and
+/// the support engineer as usual), and returns each demo account with the
+/// user id it got. Fails, naming the address, if the roster lacks one.
+pub async fn open_demo_accounts_on_roster(
+    store: &Store,
+    school: &SchoolId,
+    terms_version: &str,
+) -> Result<Vec<(DemoAccount, String)>, String> {
+    let mut everyone = Vec::new();
+    for demo in &STAFF_ACCOUNTS {
+        let found = store
+            .staff_by_email(&demo.email())
+            .await
+            .map_err(|e| format!("looking up {}: {e}", demo.email))?;
+        let member = found
+            .into_iter()
+            .find(|(at, _)| at == school)
+            .map(|(_, member)| member)
+            .ok_or_else(|| format!("the roster has nobody with the address {}", demo.email))?;
+        everyone.push((demo, member.id.to_string()));
+    }
+    everyone.extend([&PARENT, &SUPPORT].map(|demo| (demo, demo.user.to_owned())));
+    open_accounts(store, school, terms_version, &everyone).await;
+    Ok(everyone
+        .into_iter()
+        .map(|(demo, user)| (*demo, user))
+        .collect())
+}
+
+/// Opens each account under the user id given with it; accounts that
+/// exist already are left as they are.
+async fn open_accounts(
+    store: &Store,
+    school: &SchoolId,
+    terms_version: &str,
+    everyone: &[(&DemoAccount, String)],
+) {
     let passwords = Passwords::new();
     let now = Utc::now();
-    let everyone = STAFF_ACCOUNTS.iter().chain([&PARENT, &SUPPORT]);
-    for demo in everyone {
+    for (demo, user) in everyone {
         let kind = match demo.role {
             Role::Parent => AccountKind::Parent,
             Role::Support => AccountKind::Support,
             _ => AccountKind::Staff,
         };
         let account = Account {
-            user_id: demo.user.to_owned(),
+            user_id: user.clone(),
             kind,
             school_id: (kind == AccountKind::Staff).then(|| school.clone()),
             email: demo.email(),

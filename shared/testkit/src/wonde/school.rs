@@ -21,6 +21,10 @@ pub struct SchoolSpec {
     pub staff: usize,
     pub classes: usize,
     pub seed: u64,
+    /// Staff the school must have, by forename and surname: the first
+    /// members generated take these names (and so their work addresses),
+    /// in order; the rest of the staff is generated as usual.
+    pub staff_room: Vec<(String, String)>,
 }
 
 impl Default for SchoolSpec {
@@ -33,6 +37,7 @@ impl Default for SchoolSpec {
             staff: 120,
             classes: 900,
             seed: 2024,
+            staff_room: Vec::new(),
         }
     }
 }
@@ -226,7 +231,7 @@ impl SchoolData {
         let forms = school.generate_groups(spec.pupils);
         school.generate_subjects();
         school.generate_pupils(spec.pupils, &forms);
-        school.generate_staff(spec.staff);
+        school.generate_staff(spec.staff, &spec.staff_room);
         school.generate_classes(spec.classes, &forms);
         school.generate_leavers(spec.pupils / 100);
         school
@@ -355,11 +360,15 @@ impl SchoolData {
         }
     }
 
-    fn generate_staff(&mut self, count: usize) {
-        for index in 0..count {
+    fn generate_staff(&mut self, count: usize, staff_room: &[(String, String)]) {
+        for index in 0..count.max(staff_room.len()) {
             let girl = self.rng.below(5) < 3;
-            let forename = self.rng.pick(if girl { &GIRLS } else { &BOYS }).to_string();
-            let surname = self.rng.pick(&SURNAMES).to_string();
+            let mut forename = self.rng.pick(if girl { &GIRLS } else { &BOYS }).to_string();
+            let mut surname = self.rng.pick(&SURNAMES).to_string();
+            if let Some((named_forename, named_surname)) = staff_room.get(index) {
+                forename.clone_from(named_forename);
+                surname.clone_from(named_surname);
+            }
             let employee = self.new_employee(index, forename, surname, girl, index % 7 != 6);
             self.staff.insert(employee.id.clone(), employee);
         }
@@ -822,6 +831,37 @@ mod tests {
                 .values()
                 .filter(|e| e.main_email.is_some())
                 .count()
+        );
+    }
+
+    #[test]
+    fn a_staff_room_puts_named_teachers_with_work_addresses_on_the_roster() {
+        let spec = SchoolSpec {
+            staff_room: vec![
+                ("Tess".to_owned(), "Brown".to_owned()),
+                ("Omar".to_owned(), "Haddad".to_owned()),
+            ],
+            ..SchoolSpec::small()
+        };
+        let school = SchoolData::generate(&spec);
+        assert_eq!(school.staff.len(), spec.staff);
+        let tess = school
+            .staff
+            .values()
+            .find(|e| e.work_email.as_deref() == Some("tess.brown@riverside.example"))
+            .expect("the named teacher is on the roster with a work address");
+        assert!(tess.teaching_staff && tess.current);
+        assert!(
+            school
+                .classes
+                .values()
+                .any(|c| c.teachers.iter().any(|(id, main)| *id == tess.id && *main)),
+            "the named teacher teaches a class"
+        );
+        let unnamed = SchoolData::generate(&SchoolSpec::small());
+        assert_eq!(
+            unnamed.pupils, school.pupils,
+            "naming staff leaves the rest of the school as it was"
         );
     }
 
