@@ -10,11 +10,13 @@ LOG_PREFIX="${LOG_PREFIX:-}"
 REGION="eu-west-2"
 TOKEN_ISSUER="classlights-local"
 TOKEN_AUDIENCE="classlights-api"
-# The roster sync's Wonde: the token the local stack stores in WondeTokenSecret (a fake
-# Wonde started with it, testkit's FakeWonde, accepts it) and the API root it is sent
-# to. No fake Wonde is started by dev.sh or test.sh yet, so nothing answers at
-# WONDE_PORT: a sync of a linked school fails there (and is retried) until one is.
+# The roster sync's Wonde: the token the local stack stores in WondeTokenSecret and the
+# API root it is sent to. dev.sh serves the demo school there (start_fake_wonde).
 LOCAL_WONDE_TOKEN="classlights-local-wonde-token"
+# The shared secret the local stack stores in WondeWebhookSecret: a local Wonde webhook
+# is POST $API/integrations/wonde?secret=$LOCAL_WONDE_WEBHOOK_SECRET (letters and digits,
+# as the template generates it). create_stack exports it for the tests.
+LOCAL_WONDE_WEBHOOK_SECRET="classlightsLocalWondeWebhookSecret0123456789"
 WONDE_PORT="${WONDE_PORT:-5006}"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 DEVKIT=(cargo run -q -p testkit --bin devkit --)
@@ -135,13 +137,15 @@ start_moto() {
 # create_stack ENDPOINT ENV_FILE KEY_DIR: the template's tables, queues, secrets and mail
 # identities, given the parameters a deploy is given (the public keys of KEY_DIR, the
 # local token issuer, the local Wonde URL), the signing keys of KEY_DIR (devkit keygen)
-# as the auth function's secret and LOCAL_WONDE_TOKEN as the roster sync's; exports
-# the env file and CLASSLIGHTS_SIGNING_KEY_FILE.
+# as the auth function's secret, LOCAL_WONDE_TOKEN as the roster sync's and
+# LOCAL_WONDE_WEBHOOK_SECRET as the Wonde webhook's; exports the env file,
+# CLASSLIGHTS_SIGNING_KEY_FILE and CLASSLIGHTS_WONDE_WEBHOOK_SECRET.
 create_stack() {
   local keys="$3"
   [[ -s "$keys/signing-key" ]] || fail "$keys/signing-key is missing: devkit keygen did not write it"
   [[ -s "$keys/jwks.json" ]] || fail "$keys/jwks.json is missing: devkit keygen did not write it"
   (umask 077 && printf '%s\n' "$LOCAL_WONDE_TOKEN" >"$keys/wonde-token")
+  (umask 077 && printf '%s\n' "$LOCAL_WONDE_WEBHOOK_SECRET" >"$keys/wonde-webhook-secret")
   local parameters=(
     --parameter "AccessTokenJwks=$(cat "$keys/jwks.json")"
     --parameter "AccessTokenIssuer=$TOKEN_ISSUER"
@@ -151,12 +155,14 @@ create_stack() {
   if [[ -n "${RUST_LOG:-}" ]]; then parameters+=(--parameter "LogLevel=$RUST_LOG"); fi
   python3 infra/local/stack.py up --endpoint "$1" --env-file "$2" "${parameters[@]}" \
     --secret "SigningKeysSecret=$keys/signing-key" \
-    --secret "WondeTokenSecret=$keys/wonde-token"
+    --secret "WondeTokenSecret=$keys/wonde-token" \
+    --secret "WondeWebhookSecret=$keys/wonde-webhook-secret"
   set -a
   # shellcheck disable=SC1090
   . "$2"
   set +a
   export CLASSLIGHTS_SIGNING_KEY_FILE; CLASSLIGHTS_SIGNING_KEY_FILE="$(cd "$keys" && pwd)/signing-key"
+  export CLASSLIGHTS_WONDE_WEBHOOK_SECRET="$LOCAL_WONDE_WEBHOOK_SECRET"
 }
 
 # use_local_aws ENDPOINT: point every SDK at the emulator with fake keys; never a real account.
@@ -183,6 +189,15 @@ start_functions() {
       "$LOG_DIR/${LOG_PREFIX}watch.log" "$method"
     say "the $binary function answers $method $path"
   done <<<"$probes"
+}
+
+# start_fake_wonde PORT TOKEN_FILE [devkit fake-wonde flags...]: the demo school served
+# as Wonde serves a school (testkit's FakeWonde), answering only the token in TOKEN_FILE.
+start_fake_wonde() {
+  local port="$1" token_file="$2"; shift 2
+  port_in_use "$port" && fail "port $port is busy: stop whatever listens there, or choose another WONDE_PORT"
+  start_service "$LOG_PREFIX"wonde "${DEVKIT[@]}" fake-wonde --port "$port" --token-file "$token_file" "$@"
+  wait_for_http "http://127.0.0.1:$port/v1.0/schools" 300 "the fake Wonde"
 }
 
 # start_pump INVOKE_URL: queue consumers and schedules from the template.

@@ -2,14 +2,19 @@
 //!
 //! Failed logins are counted per address and per source address. Past a
 //! limit the answer is 429 with `Retry-After`, checked before the password,
-//! so that even the right password waits out the lock.
+//! so that even the right password waits out the lock. Staff of a school
+//! that has revoked our access get 403 `school-disabled` at login and at
+//! refresh.
 
 use chrono::Utc;
 use lambda_http::{Body, Request, Response};
 use platform::http::json_body;
 use platform::{Problem, store_failed};
 use serde::Deserialize;
-use store::{Account, AccountKind, AccountStatus, TermsAcceptance, Throttle, identity::email_key};
+use store::{
+    Account, AccountKind, AccountStatus, SchoolStatus, TermsAcceptance, Throttle,
+    identity::email_key,
+};
 
 use crate::{App, BODY_LIMIT, SESSION_IDLE_DAYS, email, secrets, signed_in, source_ip};
 
@@ -107,6 +112,7 @@ pub async fn login(app: &App, request: &Request) -> Result<Response<Body>, Probl
             ));
         }
     }
+    refuse_disabled_school(app, &account).await?;
     if account.kind == AccountKind::Parent
         && account.terms.as_ref().map(|t| t.version.as_str()) != Some(app.terms_version.as_str())
     {
@@ -144,6 +150,25 @@ pub async fn login(app: &App, request: &Request) -> Result<Response<Body>, Probl
         .map_err(store_failed)?;
     tracing::info!(user = %account.user_id, "signed in");
     crate::sign_in(app, &account).await
+}
+
+/// Staff of a school that has revoked our access through Wonde neither
+/// sign in nor refresh. Their sessions are kept: if the school approves
+/// access again, they carry on.
+async fn refuse_disabled_school(app: &App, account: &Account) -> Result<(), Problem> {
+    let Some(school) = &account.school_id else {
+        return Ok(());
+    };
+    let status = app
+        .store
+        .school_status(school)
+        .await
+        .map_err(store_failed)?;
+    if status == SchoolStatus::Disabled {
+        tracing::info!(user = %account.user_id, school = %school, "sign-in refused: the school is disabled");
+        return Err(platform::school_disabled());
+    }
+    Ok(())
 }
 
 fn locked(seconds: i64) -> Problem {
@@ -214,6 +239,7 @@ async fn live_session(
 pub async fn refresh(app: &App, request: &Request) -> Result<Response<Body>, Problem> {
     let body: Refresh = json_body(request, BODY_LIMIT)?;
     let (session, account, _) = live_session(app, body.refresh_token.trim()).await?;
+    refuse_disabled_school(app, &account).await?;
     let now = Utc::now().timestamp();
     let next = secrets::refresh_token(&session.family);
     let rotated = app

@@ -46,6 +46,9 @@ pub async fn session(app: &App, request: &Request) -> Result<Response<Body>, Pro
         .access_state(&school)
         .await
         .map_err(store_failed)?;
+    if state.school_disabled() {
+        return Err(platform::school_disabled());
+    }
     let grant = state
         .grants
         .iter()

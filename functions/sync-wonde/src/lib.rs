@@ -1,7 +1,10 @@
 //! The roster sync: each message on the `roster-sync` queue names one
 //! school and a full or delta sync, and this function pulls that school's
-//! roster from Wonde and writes what changed ([`sync`]). The schedule that
-//! enqueues the messages plans them with [`plan::plan_syncs`].
+//! roster from Wonde and writes what changed ([`sync`]). The same function
+//! is also invoked by a schedule every five minutes: each tick lists the
+//! schools linked to Wonde and puts on the queue the syncs that are due
+//! ([`plan::plan_syncs`]), so a school with many pages never holds up
+//! another and each sync gets a whole invocation's time.
 //!
 //! A message body is JSON: `{"schoolId": "riverside", "kind": "delta"}`
 //! (`kind` is `full` or `delta`). The function reports each message that
@@ -13,10 +16,12 @@ pub mod plan;
 pub mod sync;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
 use domain::SchoolId;
 use platform::ConfigError;
+use platform::queue::EventQueue;
 use serde::{Deserialize, Serialize};
-use store::{Store, SyncKind};
+use store::{Store, StoreError, SyncKind};
 
 pub use plan::{ActiveSchool, plan_syncs};
 pub use sync::{SyncError, SyncOutcome, sync_school};
@@ -33,6 +38,8 @@ pub struct SyncMessage {
 pub struct App {
     pub store: Store,
     pub wonde: wonde::Client,
+    /// The `roster-sync` queue, where a tick puts the syncs that are due.
+    pub syncs: EventQueue,
     /// How long a sync may hold a school's lease before another may take
     /// over: longer than the function's timeout.
     pub lease_for: chrono::Duration,
@@ -42,7 +49,7 @@ pub struct App {
 pub const DEFAULT_LEASE: chrono::Duration = chrono::Duration::minutes(16);
 
 impl App {
-    /// Reads `TABLE_NAME`, `WONDE_API_URL` and the Wonde token from the
+    /// Reads `TABLE_NAME`, `ROSTER_SYNC_QUEUE_URL`, `WONDE_API_URL` and the Wonde token from the
     /// Secrets Manager secret `WONDE_TOKEN_SECRET_ARN` (the token as the
     /// secret string, or `{"token": "..."}`).
     pub async fn from_env() -> Result<Self, ConfigError> {
@@ -62,6 +69,7 @@ impl App {
                 platform::env_var("TABLE_NAME")?,
             ),
             wonde,
+            syncs: EventQueue::from_env(aws_sdk_sqs::Client::new(&aws), "ROSTER_SYNC_QUEUE_URL")?,
             lease_for: DEFAULT_LEASE,
         })
     }
@@ -82,6 +90,78 @@ pub fn token_from_secret(secret: &str) -> Result<wonde::Token, ConfigError> {
         name: "WONDE_TOKEN_SECRET_ARN",
         why: "the secret holds no usable Wonde token".to_owned(),
     })
+}
+
+/// What invokes the function: a batch from the `roster-sync` queue, or a
+/// tick of the schedule (an EventBridge scheduled event, whose `time` is
+/// the tick's).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    Tick(Tick),
+    Queue(SqsEvent),
+}
+
+/// The part of a scheduled event the planner reads.
+#[derive(Debug, Deserialize)]
+pub struct Tick {
+    #[serde(rename = "detail-type")]
+    pub detail_type: TickKind,
+    pub time: DateTime<Utc>,
+}
+
+/// Only EventBridge's scheduled events are ticks.
+#[derive(Debug, Deserialize)]
+pub enum TickKind {
+    #[serde(rename = "Scheduled Event")]
+    Scheduled,
+}
+
+/// What a tick did.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TickReport {
+    pub schools: usize,
+    pub queued: usize,
+    pub failed: usize,
+}
+
+/// Puts on the queue the sync each linked school is due at `now`. A school
+/// whose message did not reach the queue is synced at a later tick (a
+/// delta catches up on everything since the last good run); the tick fails
+/// so the operator's alarm sees it.
+pub async fn plan_tick(app: &App, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+    let schools: Vec<ActiveSchool> = app
+        .store
+        .schools_to_sync()
+        .await?
+        .into_iter()
+        .filter_map(|(id, zone)| match zone.parse() {
+            Ok(zone) => Some(ActiveSchool { id, zone }),
+            Err(_) => {
+                tracing::error!(school = %id, "school's time zone is not one we know; not synced");
+                None
+            }
+        })
+        .collect();
+    let due = plan_syncs(now, &schools);
+    let bodies: Vec<String> = due
+        .iter()
+        .map(|message| serde_json::to_string(message).expect("a sync message is JSON"))
+        .collect();
+    let failed = app.syncs.send_all(&bodies).await;
+    let report = TickReport {
+        schools: schools.len(),
+        queued: bodies.len() - failed,
+        failed,
+    };
+    tracing::info!(
+        schools = report.schools,
+        queued = report.queued,
+        failed = report.failed,
+        "roster syncs planned"
+    );
+    Ok(report)
 }
 
 /// Runs the sync each message asks for, one after another, and names the

@@ -15,8 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{ClassId, Email, PupilId, SchoolId, StaffId};
 use store::{
     GroupFlags, GroupKind, LeaseOutcome, Member, Removals, RosterClass, RosterGroup, RosterLedger,
-    RosterPupil, RosterStaff, RosterUpdate, RunOutcome, StoreError, SyncKind, SyncLease, SyncRun,
-    SyncState, keys,
+    RosterPupil, RosterStaff, RosterUpdate, RunOutcome, SchoolStatus, StoreError, SyncKind,
+    SyncLease, SyncRun, SyncState, keys,
 };
 use wonde::{DeletionKind, Pages, Query, SchoolApi, WondeId};
 
@@ -67,7 +67,8 @@ pub enum SyncOutcome {
     Declined {
         running: SyncKind,
     },
-    /// The school has not linked Wonde yet: nothing to read.
+    /// The school has not linked Wonde yet, or has revoked our access:
+    /// nothing to read.
     NotLinked,
 }
 
@@ -82,6 +83,11 @@ pub async fn sync_school(
         .roster_settings(school)
         .await?
         .ok_or_else(|| SyncError::UnknownSchool(school.clone()))?;
+    if settings.status == SchoolStatus::Disabled {
+        // The school revoked our access: Wonde would refuse, and we must not read.
+        tracing::info!(school = %school, "school is disabled; not synced");
+        return Ok(SyncOutcome::NotLinked);
+    }
     let Some(wonde_id) = settings.wonde_id.clone() else {
         return Ok(SyncOutcome::NotLinked);
     };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use common::World;
 use store::{SyncKind, SyncLease};
-use sync_wonde::SyncMessage;
+use sync_wonde::{Invocation, SyncMessage};
 use testkit::wonde::Fault;
 
 fn message(id: &str, body: &str) -> SqsMessage {
@@ -137,8 +137,28 @@ fn the_sample_event_holds_sync_messages() {
     );
     let event: SqsEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert!(!event.records.is_empty());
+    let invocation: Invocation =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        matches!(invocation, Invocation::Queue(_)),
+        "a queue batch is not taken for a tick"
+    );
     for record in event.records {
         let message: SyncMessage = serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
         assert!(!message.school_id.as_str().is_empty());
     }
+}
+
+#[test]
+fn the_sample_tick_is_a_scheduled_event_at_its_time() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/sync-wonde-tick.json"
+    );
+    let invocation: Invocation =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let Invocation::Tick(tick) = invocation else {
+        panic!("the sample tick was read as a queue batch");
+    };
+    assert_eq!(tick.time.to_rfc3339(), "2026-12-01T10:00:00+00:00");
 }

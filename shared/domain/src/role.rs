@@ -60,6 +60,11 @@ pub enum Permission {
     ManageSupportAccess,
     /// Read the audit log.
     ReadAudit,
+    /// Find pupils, classes, staff and groups on the school's roster.
+    ReadRoster,
+    /// See the group-analysis flags of a pupil (gender, SEN, pupil premium,
+    /// EAL).
+    ReadGroupFlags,
 }
 
 use Role::*;
@@ -139,6 +144,32 @@ pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
             (Slt, WholeSchool),
             (Admin, WholeSchool),
             (Support, WholeSchool),
+        ],
+    ),
+    // Any member of staff may log behaviour for any pupil, so any may find
+    // any pupil by name. What each may see of them is narrower.
+    (
+        Permission::ReadRoster,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+    // Special category data: the school's own leaders who read the whole
+    // school's behaviour, and never vendor support.
+    (
+        Permission::ReadGroupFlags,
+        &[
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
         ],
     ),
 ];
@@ -290,6 +321,8 @@ mod tests {
             Permission::ManageAccounts,
             Permission::ManageSupportAccess,
             Permission::ReadAudit,
+            Permission::ReadRoster,
+            Permission::ReadGroupFlags,
         ];
         assert_eq!(PERMISSIONS.len(), all.len());
         for permission in all {
@@ -317,7 +350,10 @@ mod tests {
         for (permission, _) in PERMISSIONS {
             let reads = matches!(
                 permission,
-                Permission::ReadBehaviour | Permission::ReadStaff | Permission::ReadAudit
+                Permission::ReadBehaviour
+                    | Permission::ReadStaff
+                    | Permission::ReadAudit
+                    | Permission::ReadRoster
             );
             assert_eq!(Support.allows(*permission), reads, "{permission:?}");
         }
@@ -330,6 +366,30 @@ mod tests {
             .filter(|r| r.allows(Permission::WithdrawAnyBehaviour))
             .collect();
         assert_eq!(allowed, [HeadOfYear, Pastoral, Slt, Admin]);
+    }
+
+    #[test]
+    fn every_member_of_staff_reads_the_roster_and_parents_do_not() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.scope(Permission::ReadRoster),
+                (role != Parent).then_some(WholeSchool),
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_flags_go_to_the_schools_whole_school_readers_only() {
+        let flags: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ReadGroupFlags))
+            .collect();
+        assert_eq!(flags, [Pastoral, Dsl, Slt, Admin]);
+        for role in flags {
+            assert_eq!(role.scope(Permission::ReadBehaviour), Some(WholeSchool));
+        }
+        assert!(!Support.allows(Permission::ReadGroupFlags));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The tenant wall at every function's door: a verified token, not revoked
-//! since it was issued, and, for vendor support, a live grant from the
-//! school. What was read of a school's revocations and grants is kept for
-//! half a minute, so this costs no store read on most requests.
+//! The tenant wall at every function's door: a verified token, of a school
+//! that has not been disabled, not revoked since it was issued, and, for
+//! vendor support, a live grant from the school. What was read of a
+//! school's status, revocations and grants is kept for half a minute, so
+//! this costs no store read on most requests.
 
 use chrono::Utc;
 use lambda_http::Request;
@@ -36,8 +37,9 @@ impl Gate {
     }
 
     /// The caller of a school's route: 401 for a missing, forged, expired or
-    /// revoked token; 403 for a token that does not act in a school, or a
-    /// support token whose grant has ended.
+    /// revoked token; 403 for a token that does not act in a school, of a
+    /// school that has been disabled, or a support token whose grant has
+    /// ended.
     pub async fn caller(&self, store: &Store, request: &Request) -> Result<Caller, Problem> {
         let caller = self.tokens.caller(request)?;
         let state = self
@@ -45,6 +47,9 @@ impl Gate {
             .state(store, &caller.school)
             .await
             .map_err(store_failed)?;
+        if state.school_disabled() {
+            return Err(school_disabled());
+        }
         if state.is_revoked(caller.user.as_str(), caller.issued_at) {
             return Err(Problem::unauthenticated(
                 "this session has ended; sign in again",
@@ -86,6 +91,15 @@ impl Gate {
     pub fn forget(&self, school: &domain::SchoolId) {
         self.cache.forget(school);
     }
+}
+
+/// The refusal for anyone of a school that has revoked our access through
+/// Wonde, with its own type so that apps can say why.
+pub fn school_disabled() -> Problem {
+    Problem::forbidden_as(
+        "school-disabled",
+        "your school's access to Classlights has ended; ask the school to approve it again",
+    )
 }
 
 /// A store failure as the caller sees it: retry later, or our fault. The

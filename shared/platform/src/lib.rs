@@ -15,7 +15,7 @@ pub mod route;
 pub mod signing;
 pub mod telemetry;
 
-pub use access::{Gate, audit_record, store_failed};
+pub use access::{Gate, audit_record, school_disabled, store_failed};
 pub use auth::{Caller, Claims, TokenVerifier};
 pub use config::{ConfigError, env_var};
 pub use cursor::CursorSigner;

@@ -1,6 +1,7 @@
 //! Who may still use the tokens they hold: revocations (a disabled
-//! account, changed roles, a new password) and the support grants a school
-//! gives. Both live in one small partition per school, which functions read
+//! account, changed roles, a new password), the support grants a school
+//! gives, and whether the school itself is disabled
+//! ([`crate::lifecycle`]). All live in one small partition per school, which functions read
 //! at most every [`ACCESS_REFRESH`] and otherwise keep in memory, so a
 //! revoked token stops working within a minute without a read per request.
 
@@ -18,6 +19,7 @@ use crate::dynamo::{key, text};
 use crate::error::StoreError;
 use crate::identity::conditional_put;
 use crate::keys;
+use crate::lifecycle::{SchoolStatus, StatusRecord};
 
 /// How long a function trusts what it read of a school's access partition.
 pub const ACCESS_REFRESH: Duration = Duration::from_secs(30);
@@ -53,6 +55,8 @@ pub struct AccessState {
     /// refused.
     pub revoked: HashMap<String, i64>,
     pub grants: Vec<SupportGrant>,
+    /// Active unless the school's lifecycle says otherwise.
+    pub school_status: SchoolStatus,
 }
 
 impl AccessState {
@@ -69,6 +73,11 @@ impl AccessState {
 
     pub fn live_grant(&self, id: &str, now: DateTime<Utc>) -> Option<&SupportGrant> {
         self.grants.iter().find(|g| g.id == id && g.is_live(now))
+    }
+
+    /// Whether the school has revoked our access: none of its tokens work.
+    pub fn school_disabled(&self) -> bool {
+        self.school_status == SchoolStatus::Disabled
     }
 }
 
@@ -90,6 +99,12 @@ struct GrantItem {
     grant: SupportGrant,
 }
 
+#[derive(Deserialize)]
+struct StatusItem {
+    #[serde(flatten)]
+    record: StatusRecord,
+}
+
 fn grant_sk(id: &str) -> String {
     format!("GRANT#{id}")
 }
@@ -99,7 +114,7 @@ impl Store {
     pub async fn access_state(&self, school: &SchoolId) -> Result<AccessState, StoreError> {
         let mut state = AccessState::default();
         for item in self.partition(&keys::access(school)).await? {
-            match text(&item, keys::SK) {
+            match text(&item, keys::SK).as_deref() {
                 Some(sk) if sk.starts_with("REVOKED#") => {
                     let revoked: RevokedItem = serde_dynamo::from_item(item)?;
                     state.revoked.insert(revoked.user_id, revoked.not_before);
@@ -107,6 +122,10 @@ impl Store {
                 Some(sk) if sk.starts_with("GRANT#") => {
                     let item: GrantItem = serde_dynamo::from_item(item)?;
                     state.grants.push(item.grant);
+                }
+                Some(keys::ACCESS_STATUS) => {
+                    let item: StatusItem = serde_dynamo::from_item(item)?;
+                    state.school_status = item.record.status;
                 }
                 _ => {}
             }

@@ -12,10 +12,22 @@
 //! | behaviour, withdrawal | `S#<school>#BEHAVIOUR#<id>` | `BEHAVIOUR`, `WITHDRAWAL#<id>` |
 //! | request record | `S#<school>#REQUEST#<id>` | `REQUEST` |
 //! | roster staff, staff accounts | `S#<school>#STAFF` | `STAFF#<staff>`, `ACCOUNT#<staff>` |
-//! | token revocations, support grants | `S#<school>#ACCESS` | `REVOKED#<user>`, `GRANT#<id>` |
+//! | token revocations, support grants, school status | `S#<school>#ACCESS` | `REVOKED#<user>`, `GRANT#<id>`, `STATUS` |
 //! | audit record | `S#<school>#AUDIT` | `AT#<instant>#<id>` |
 //! | groups, roster sync ledger | `S#<school>#ROSTER` | `GROUP#<wonde id>`, `LEDGER#...` |
 //! | roster sync state, lease, runs | `S#<school>#SYNC` | `STATE`, `LEASE`, `RUN#<instant>#<id>` |
+//! | registry of schools (status, Wonde id, time zone) | `SCHOOLS` | `SCHOOL#<school>` |
+//!
+//! | index | pk | sk | holds |
+//! | --- | --- | --- | --- |
+//! | `gsi1` | `S#<school>#PUPIL#<pupil>` | `BEHAVIOUR#<occurredAt>#<id>` | a pupil's behaviours |
+//! | `gsi2` | `S#<school>#CLASS#<class>` | `BEHAVIOUR#<occurredAt>#<id>` | a class's behaviours |
+//! | `gsi3` | `S#<school>#STAFF#<staff>` | `BEHAVIOUR#<occurredAt>#<id>` | what a member of staff logged |
+//! | `gsi4` | `S#<school>#BEHAVIOURS` | `BEHAVIOUR#<occurredAt>#<id>` | the whole school's behaviours |
+//! | `gsi4` | `S#<school>#PUPILS` | `<last>#<first>#<pupil>` | the pupil directory (pupil items) |
+//! | `gsi4` | `S#<school>#CLASSES` | `<name>#<class>` | the class directory (class items) |
+//! | `outbox` | `OUTBOX#<shard>` | `<outboxAt>` | request records whose event is not yet sent |
+//! | `email` | `<digest of a work email>` | | roster staff, for sign-up |
 //!
 //! The roster comes from Wonde ([`crate::roster`]). Staff and classes keep
 //! Wonde's ids (`StaffId`, `ClassId`). A pupil's id does not: Wonde gives a
@@ -24,6 +36,13 @@
 //! and their behaviours, lights and points stay theirs. A pupil without a
 //! `upi` gets an id derived from their Wonde id instead.
 //!
+//! The registry is the one partition that is not a school's: it lists every
+//! school that came through its lifecycle ([`crate::lifecycle`]), so the
+//! sync planner and the retention job read one partition rather than scan
+//! the table. A school that approves our access through Wonde gets an id
+//! derived from its Wonde id ([`school_from_wonde`]), so a repeated approval
+//! finds the same school.
+//!
 //! Accounts, codes, sessions and throttles that are not a school's are laid
 //! out in [`crate::identity`].
 //!
@@ -31,6 +50,13 @@
 //! `gsi1` by pupil, `gsi2` by class, `gsi3` by the staff who logged them and
 //! `gsi4` for the whole school. The sparse `outbox` index lists request
 //! records whose event is not yet on the queue.
+//!
+//! `gsi4` also holds two directories, so that pupils and classes, each in a
+//! partition of their own, are listed by one Query rather than a Scan: every
+//! pupil item and every class item carries `gsi4pk`/`gsi4sk` (see
+//! [`crate::directory`]). Names in those keys are folded to lower case with
+//! `#` taken out ([`fold`]), so they sort and match without regard to case,
+//! and the id at the end keeps two pupils of the same name apart.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::{BehaviourId, ClassId, LightScope, PupilId, SchoolId, StaffId};
@@ -45,6 +71,10 @@ pub const TOTALS: &str = "TOTALS";
 pub const CLASS: &str = "CLASS";
 pub const BEHAVIOUR: &str = "BEHAVIOUR";
 pub const REQUEST: &str = "REQUEST";
+/// The partition of the registry of schools.
+pub const SCHOOLS: &str = "SCHOOLS";
+/// A school's status in its access partition.
+pub const ACCESS_STATUS: &str = "STATUS";
 
 /// How many shards the outbox index spreads records over.
 pub const OUTBOX_SHARDS: u8 = 8;
@@ -74,6 +104,24 @@ pub fn staff_directory(school: &SchoolId) -> String {
 /// support grants, cached for a short while.
 pub fn access(school: &SchoolId) -> String {
     format!("S#{school}#ACCESS")
+}
+
+/// A school's place in the registry of schools.
+pub fn school_entry(school: &SchoolId) -> String {
+    format!("SCHOOL#{school}")
+}
+
+/// The id of the school Wonde knows as `wonde_id`: always the same for it,
+/// so a repeated approval finds the school it created.
+pub fn school_from_wonde(wonde_id: &str) -> SchoolId {
+    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    context.update(format!("classlights-school\nwonde\n{wonde_id}").as_bytes());
+    let digest = context.finish();
+    let hex: String = digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    SchoolId::parse(&format!("w{hex}")).expect("hex digits make a valid id")
 }
 
 /// The partition of a school's groups and of the ledger the roster sync
@@ -138,6 +186,36 @@ pub fn all_behaviours(school: &SchoolId) -> String {
     format!("S#{school}#BEHAVIOURS")
 }
 
+/// The `gsi4` partition listing a school's pupils.
+pub fn pupil_directory(school: &SchoolId) -> String {
+    format!("S#{school}#PUPILS")
+}
+
+/// A pupil's place in the pupil directory: by last name, then first name.
+pub fn pupil_directory_entry(last_name: &str, first_name: &str, pupil: &PupilId) -> String {
+    format!("{}#{}#{pupil}", fold(last_name), fold(first_name))
+}
+
+/// The `gsi4` partition listing a school's classes.
+pub fn class_directory(school: &SchoolId) -> String {
+    format!("S#{school}#CLASSES")
+}
+
+/// A class's place in the class directory: by name.
+pub fn class_directory_entry(name: &str, class: &ClassId) -> String {
+    format!("{}#{class}", fold(name))
+}
+
+/// A name as directory keys hold it: lower case, without `#` (which
+/// separates the parts of a key), its words one space apart.
+pub fn fold(name: &str) -> String {
+    name.replace('#', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 pub fn request(school: &SchoolId, request_id: &str) -> String {
     format!("S#{school}#REQUEST#{request_id}")
 }
@@ -197,6 +275,34 @@ mod tests {
         assert_eq!(pupil_from_upi(&one, "u1"), pupil_from_upi(&one, "u1"));
         assert_ne!(pupil_from_upi(&one, "u1"), pupil_from_upi(&two, "u1"));
         assert_ne!(pupil_from_upi(&one, "u1"), pupil_from_wonde_id(&one, "u1"));
+    }
+
+    #[test]
+    fn directory_entries_sort_by_name_without_regard_to_case() {
+        let a = PupilId::parse("p2").unwrap();
+        let b = PupilId::parse("p1").unwrap();
+        assert!(
+            pupil_directory_entry("ali", "Zara", &a) < pupil_directory_entry("Brown", "Amy", &b)
+        );
+        assert_eq!(
+            pupil_directory_entry(" O#Neil ", "Ava", &a),
+            "o neil#ava#p2"
+        );
+        assert!(
+            class_directory_entry("7A Maths", &ClassId::parse("c9").unwrap())
+                < class_directory_entry("7b maths", &ClassId::parse("c1").unwrap())
+        );
+        let school = SchoolId::parse("s1").unwrap();
+        assert_ne!(pupil_directory(&school), all_behaviours(&school));
+        assert_ne!(class_directory(&school), all_behaviours(&school));
+    }
+
+    #[test]
+    fn a_wonde_school_always_gets_the_same_id() {
+        let riverside = school_from_wonde("A1930499544");
+        assert_eq!(riverside, school_from_wonde("A1930499544"));
+        assert_ne!(riverside, school_from_wonde("A1930499545"));
+        assert_eq!(school_from_wonde("A1").as_str().len(), 25);
     }
 
     #[test]

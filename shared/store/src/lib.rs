@@ -13,9 +13,11 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod behaviours;
+pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod keys;
+pub mod lifecycle;
 pub mod outbox;
 pub mod roster;
 pub mod roster_sync;
@@ -32,11 +34,16 @@ pub use behaviours::{
     BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand,
     WithdrawResult,
 };
+pub use directory::{
+    ClassDetail, ClassEntry, ClassQuery, DirectoryClass, DirectoryPupil, DirectoryStaff, Page,
+    PupilQuery, StaffQuery,
+};
 pub use error::StoreError;
 pub use identity::{
     Account, AccountKey, AccountKind, AccountStatus, CodeCheck, CodePurpose, OneTimeCode, Session,
     TermsAcceptance, Throttle,
 };
+pub use lifecycle::{Approval, Revocation, SchoolEntry, SchoolStatus};
 pub use outbox::{Pending, PendingEvent};
 pub use roster::{
     GroupFlags, GroupKind, LedgerClass, LedgerPupil, Removals, RosterClass, RosterCounts,

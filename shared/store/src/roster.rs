@@ -7,6 +7,9 @@
 //! | --- | --- | --- |
 //! | pupil (read as [`crate::Pupil`] too) | `S#<school>#PUPIL#<pupil>` | `PUPIL` |
 //! | class, its members (read as [`crate::ClassRoster`]) | `S#<school>#CLASS#<class>` | `CLASS`, `PUPIL#<pupil>` |
+//! | pupil in the pupil directory (index `gsi4`) | `S#<school>#PUPILS` | `<last>#<first>#<pupil>` |
+//! | class in the class directory (index `gsi4`) | `S#<school>#CLASSES` | `<name>#<class>` |
+//! | member under its pupil (index `gsi1`) | `S#<school>#PUPIL#<pupil>` | `CLASS#<class>` |
 //! | member of staff (read as [`crate::StaffMember`]) | `S#<school>#STAFF` | `STAFF#<staff>` |
 //! | year group, house, registration group | `S#<school>#ROSTER` | `GROUP#<wonde id>` |
 //! | ledger of what the sync wrote | `S#<school>#ROSTER` | `LEDGER#PUPIL#<pupil>`, `LEDGER#STAFF#<staff>`, `LEDGER#CLASS#<class>` |
@@ -19,8 +22,17 @@
 //! a ledger that is at worst behind the items, and the next run rewrites
 //! what it cannot vouch for.
 //!
+//! The directory rows are attributes of the pupil, class and member items
+//! themselves (see [`crate::directory`]), written with them, so they cost no
+//! write of their own. A class item also holds its `pupilCount`.
+//!
+//! Every digest also covers [`LAYOUT`], the version of the items' layout:
+//! when the layout changes, no digest in the ledger matches any more, and
+//! the next sync writes each item once in the new layout.
+//!
 //! A pupil who leaves keeps their item, marked with `leftAt`, so their
-//! history still has a name. Staff, classes and groups that Wonde no longer
+//! history still has a name; the update sets nothing else, so they stay in
+//! the directory, listed as left. Staff, classes and groups that Wonde no longer
 //! serves are deleted: a deleted staff item also stops their work address
 //! from proving a sign-up.
 
@@ -32,7 +44,8 @@ use domain::{ClassId, Email, PupilId, SchoolId, StaffId};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::dynamo::{Item, key, s, text};
+use crate::directory::{ClassListing, MemberListing, PupilListing};
+use crate::dynamo::{Item, key, n, s, text};
 use crate::error::StoreError;
 use crate::identity::email_key;
 use crate::keys;
@@ -240,6 +253,9 @@ pub struct RosterWrites {
     roster: Vec<WriteRequest>,
     /// Pupils to mark as left.
     left: Vec<PupilId>,
+    /// Classes not sent again that lost pupils who left, with their new
+    /// pupil count.
+    recounts: Vec<(ClassId, usize)>,
     /// Ledger entries, written after everything above.
     ledger: Vec<WriteRequest>,
     pub counts: RosterCounts,
@@ -247,7 +263,10 @@ pub struct RosterWrites {
 
 impl RosterWrites {
     pub fn is_empty(&self) -> bool {
-        self.roster.is_empty() && self.left.is_empty() && self.ledger.is_empty()
+        self.roster.is_empty()
+            && self.left.is_empty()
+            && self.recounts.is_empty()
+            && self.ledger.is_empty()
     }
 }
 
@@ -276,9 +295,76 @@ struct StaffItem<'a> {
     email_key: Option<String>,
 }
 
-/// SHA-256 of a record's JSON, shortened: enough to tell a change.
+/// A pupil item: the record and its row in the pupil directory.
+#[derive(Serialize)]
+struct PupilItem<'a> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    pupil: &'a RosterPupil,
+    #[serde(flatten)]
+    listing: PupilListing,
+}
+
+/// A class item: the record, its row in the class directory and its count.
+#[derive(Serialize)]
+struct ClassItem<'a> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    class: &'a RosterClass,
+    #[serde(flatten)]
+    listing: ClassListing,
+}
+
+/// A member item, filed under its pupil too.
+#[derive(Serialize)]
+struct MemberItem<'a> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    member: &'a Member,
+    #[serde(flatten)]
+    listing: MemberListing,
+}
+
+fn pupil_item(school: &SchoolId, pupil: &RosterPupil) -> Result<Item, StoreError> {
+    Ok(serde_dynamo::to_item(PupilItem {
+        pk: keys::pupil(school, &pupil.id),
+        sk: keys::PUPIL.to_owned(),
+        pupil,
+        listing: PupilListing::new(school, &pupil.id, &pupil.first_name, &pupil.last_name),
+    })?)
+}
+
+fn class_item(school: &SchoolId, class: &RosterClass) -> Result<Item, StoreError> {
+    Ok(serde_dynamo::to_item(ClassItem {
+        pk: keys::class(school, &class.id),
+        sk: keys::CLASS.to_owned(),
+        class,
+        listing: ClassListing::new(school, &class.id, &class.name, class.members.len()),
+    })?)
+}
+
+fn member_item(school: &SchoolId, class: &ClassId, member: &Member) -> Result<Item, StoreError> {
+    Ok(serde_dynamo::to_item(MemberItem {
+        pk: keys::class(school, class),
+        sk: keys::member(&member.pupil_id),
+        member,
+        listing: MemberListing::new(school, &member.pupil_id, class),
+    })?)
+}
+
+/// The version of the layout of the items the sync writes, which every
+/// digest covers. Raise it when the items gain or lose an attribute that
+/// the record itself does not show.
+pub const LAYOUT: u32 = 2;
+
+/// SHA-256 of a record's JSON with the layout version, shortened: enough to
+/// tell a change.
 fn digest<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    let json = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json =
+        serde_json::to_vec(&(LAYOUT, value)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json);
     Ok(digest.as_ref()[..12]
         .iter()
@@ -288,6 +374,11 @@ fn digest<T: Serialize>(value: &T) -> Result<String, StoreError> {
 
 fn member_digest(member: &Member) -> Result<String, StoreError> {
     digest(member)
+}
+
+/// A class's digest covers its pupil count, which its item holds.
+fn class_digest(class: &RosterClass) -> Result<String, StoreError> {
+    digest(&(class, class.members.len()))
 }
 
 fn put(item: Item) -> Result<WriteRequest, StoreError> {
@@ -341,11 +432,7 @@ pub fn plan_writes(
         if before.is_some_and(|e| e.digest == sum && !e.left) {
             continue;
         }
-        writes.roster.push(put(keyed(
-            keys::pupil(school, &pupil.id),
-            keys::PUPIL.to_owned(),
-            pupil,
-        )?)?);
+        writes.roster.push(put(pupil_item(school, pupil)?)?);
         let entry = LedgerPupil {
             wonde_id: pupil.wonde_id.clone(),
             digest: sum,
@@ -386,25 +473,21 @@ pub fn plan_writes(
     for class in &update.classes {
         let before = ledger.classes.get(&class.id);
         let mut after = LedgerClass {
-            digest: digest(class)?,
+            digest: class_digest(class)?,
             members: BTreeMap::new(),
         };
         let pk = keys::class(school, &class.id);
         if before.is_none_or(|b| b.digest != after.digest) {
-            writes
-                .roster
-                .push(put(keyed(pk.clone(), keys::CLASS.to_owned(), class)?)?);
+            writes.roster.push(put(class_item(school, class)?)?);
             writes.counts.classes_written += 1;
         }
         for member in &class.members {
             let sum = member_digest(member)?;
             let old = before.and_then(|b| b.members.get(member.pupil_id.as_str()));
             if old != Some(&sum) {
-                writes.roster.push(put(keyed(
-                    pk.clone(),
-                    keys::member(&member.pupil_id),
-                    member,
-                )?)?);
+                writes
+                    .roster
+                    .push(put(member_item(school, &class.id, member)?)?);
                 writes.counts.members_written += 1;
             }
             after.members.insert(member.pupil_id.to_string(), sum);
@@ -453,13 +536,16 @@ pub fn plan_writes(
                 };
                 let sum = member_digest(&member)?;
                 if &sum != old {
-                    writes
-                        .roster
-                        .push(put(keyed(pk.clone(), keys::member(&pupil_id), &member)?)?);
+                    writes.roster.push(put(member_item(school, id, &member)?)?);
                     writes.counts.members_written += 1;
                     after.members.insert(pupil.clone(), sum);
                 }
             }
+        }
+        if after.members.len() != before.members.len() {
+            // The class's own digest still vouches for the old count; the
+            // next sync that sends the class writes its item once more.
+            writes.recounts.push((id.clone(), after.members.len()));
         }
         if &after != before {
             writes.ledger.push(put(keyed(
@@ -579,8 +665,8 @@ impl Store {
     }
 
     /// Applies planned writes: the roster first, 25 to a request, then the
-    /// pupils who left, then the ledger. Returns how many write requests
-    /// it sent.
+    /// pupils who left and the pupil counts of the classes they left, then
+    /// the ledger. Returns how many write requests it sent.
     pub async fn write_roster(
         &self,
         school: &SchoolId,
@@ -601,6 +687,23 @@ impl Store {
                 .send()
                 .await;
             match marked.map_err(StoreError::from) {
+                Ok(_) | Err(StoreError::ConditionFailed) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        for (class, count) in &writes.recounts {
+            requests += 1;
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::class(school, class), keys::CLASS)))
+                .update_expression("SET pupilCount = :count")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":count", n(count))
+                .send()
+                .await;
+            match counted.map_err(StoreError::from) {
                 Ok(_) | Err(StoreError::ConditionFailed) => {}
                 Err(error) => return Err(error),
             }
@@ -717,7 +820,7 @@ mod tests {
             ledger.classes.insert(
                 c.id.clone(),
                 LedgerClass {
-                    digest: digest(c).unwrap(),
+                    digest: class_digest(c).unwrap(),
                     members: c
                         .members
                         .iter()

@@ -28,6 +28,10 @@ pub struct RosterSettings {
     /// analysis. Off by default.
     #[serde(default)]
     pub group_analysis: bool,
+    /// Where the school is in its life ([`crate::lifecycle`]): a disabled
+    /// school is not synced.
+    #[serde(default)]
+    pub status: crate::lifecycle::SchoolStatus,
 }
 
 /// A full sync reads every record; a delta reads what changed since the

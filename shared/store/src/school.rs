@@ -7,6 +7,7 @@ use domain::{ClassId, Policy, PupilId, SchoolId, StaffId};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
+use crate::directory::{ClassListing, MemberListing, PupilListing};
 use crate::dynamo::{Item, text};
 use crate::error::StoreError;
 use crate::keys;
@@ -82,6 +83,15 @@ fn keyed<T: Serialize>(pk: String, sk: impl Into<String>, value: T) -> Result<It
     })?)
 }
 
+/// A record with the directory attributes its item carries beside it.
+#[derive(Serialize)]
+struct Listed<T, L> {
+    #[serde(flatten)]
+    record: T,
+    #[serde(flatten)]
+    listing: L,
+}
+
 fn unkeyed<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
     Ok(serde_dynamo::from_item::<_, Keyed<T>>(item)?.value)
 }
@@ -126,7 +136,10 @@ impl Store {
         }))
     }
 
-    /// Writes a school's settings and policy (seeding and setup).
+    /// Writes a school's settings and policy (seeding and setup). The
+    /// settings item is overwritten whole, its Wonde link and lifecycle
+    /// status with it; a school that joins through Wonde is created by
+    /// [`Store::approve_school`] instead, only if it does not exist.
     pub async fn put_school(
         &self,
         school: &SchoolId,
@@ -141,25 +154,49 @@ impl Store {
         .await
     }
 
-    /// Writes pupils (seeding, and later the roster sync).
+    /// Writes pupils (seeding), each with its row in the pupil directory.
     pub async fn put_pupils(&self, school: &SchoolId, pupils: &[Pupil]) -> Result<(), StoreError> {
         let items = pupils
             .iter()
-            .map(|p| keyed(keys::pupil(school, &p.id), keys::PUPIL, p))
+            .map(|p| {
+                let listing = PupilListing::new(school, &p.id, &p.first_name, &p.last_name);
+                keyed(
+                    keys::pupil(school, &p.id),
+                    keys::PUPIL,
+                    Listed { record: p, listing },
+                )
+            })
             .collect::<Result<_, _>>()?;
         self.put_many(items).await
     }
 
-    /// Writes a class and its memberships (seeding, and later the roster sync).
+    /// Writes a class and its memberships (seeding), with the class's row in
+    /// the class directory and each member filed under its pupil.
     pub async fn put_class(
         &self,
         school: &SchoolId,
         class: &ClassRoster,
     ) -> Result<(), StoreError> {
         let pk = keys::class(school, &class.id);
-        let mut items = vec![keyed(pk.clone(), keys::CLASS, class)?];
+        let listing = ClassListing::new(school, &class.id, &class.name, class.members.len());
+        let mut items = vec![keyed(
+            pk.clone(),
+            keys::CLASS,
+            Listed {
+                record: class,
+                listing,
+            },
+        )?];
         for member in &class.members {
-            items.push(keyed(pk.clone(), keys::member(&member.pupil_id), member)?);
+            let listing = MemberListing::new(school, &member.pupil_id, &class.id);
+            items.push(keyed(
+                pk.clone(),
+                keys::member(&member.pupil_id),
+                Listed {
+                    record: member,
+                    listing,
+                },
+            )?);
         }
         self.put_many(items).await
     }

@@ -1,5 +1,5 @@
 //! The OpenAPI document, `infra/openapi.yaml`, against the code of every HTTP
-//! function (behaviour, auth and admin): it describes exactly the routes they
+//! function (behaviour, auth, admin, roster and wonde-webhook): it describes exactly the routes they
 //! answer, each secured and with the roles its access rule names, every
 //! operation documents its problem+json errors, its examples fit its schemas,
 //! and the shapes it promises are the ones serde writes. Reads the file only;
@@ -36,10 +36,12 @@ fn document() -> Value {
 
 /// Every route of every HTTP function, with the function that answers it.
 fn routes() -> Vec<(&'static str, Route)> {
-    let functions: [(&str, &[Route]); 3] = [
+    let functions: [(&str, &[Route]); 5] = [
         ("behaviour", &behaviour::ROUTES),
         ("auth", &auth::ROUTES),
         ("admin", &admin::ROUTES),
+        ("roster", &roster::ROUTES),
+        ("wonde-webhook", &wonde_webhook::ROUTES),
     ];
     functions
         .into_iter()
@@ -189,7 +191,9 @@ fn every_operation_is_named_described_and_tagged() {
     }
 }
 
-/// Public routes say so with an empty security requirement; every other
+/// Public routes say so with an empty security requirement, or, for one
+/// that authenticates its caller itself (Wonde's webhook, by a shared
+/// secret), with a scheme of its own and a documented 401; every other
 /// route keeps the document's bearer token and documents 401 and 403.
 #[test]
 fn security_follows_each_routes_access_rule() {
@@ -209,11 +213,28 @@ fn security_follows_each_routes_access_rule() {
         let route = route_of(&method, &path);
         let responses = responses(&method, &path, operation);
         match route.access {
-            Access::Public => assert_eq!(
-                operation.get("security"),
-                Some(&json!([])),
-                "{method} {path} is public: it needs `security: []`"
-            ),
+            Access::Public if operation.get("security") == Some(&json!([])) => {}
+            Access::Public => {
+                let requirements = operation["security"].as_array().unwrap_or_else(|| {
+                    panic!("{method} {path} is public: it needs `security: []` or its own scheme")
+                });
+                for requirement in requirements {
+                    for name in requirement.as_object().expect("a requirement").keys() {
+                        assert_ne!(
+                            name, "accessToken",
+                            "{method} {path} is public: it takes no access token"
+                        );
+                        assert!(
+                            doc["components"]["securitySchemes"][name].is_object(),
+                            "{method} {path}: no security scheme {name}"
+                        );
+                    }
+                }
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} authenticates its caller but does not document 401"
+                );
+            }
             Access::Needs(_) | Access::SupportAccount => {
                 assert!(
                     operation.get("security").is_none(),
@@ -345,7 +366,10 @@ fn every_path_parameter_is_declared() {
 }
 
 /// Request bodies are closed JSON objects with camelCase fields, as serde's
-/// `deny_unknown_fields` and `rename_all = "camelCase"` read them.
+/// `deny_unknown_fields` and `rename_all = "camelCase"` read them. A body
+/// another service defines (`x-third-party-payload`, Wonde's webhook) keeps
+/// its sender's field names and is read leniently, so it is only required
+/// to be a JSON object that describes what it requires.
 #[test]
 fn request_bodies_are_closed_camel_case_objects() {
     let doc = document();
@@ -366,12 +390,13 @@ fn request_bodies_are_closed_camel_case_objects() {
         );
         let schema = resolve(&doc, &content["application/json"]["schema"]);
         assert_eq!(schema["type"], "object", "{method} {path}");
-        assert_eq!(
-            schema["additionalProperties"], false,
+        let properties = schema["properties"].as_object().expect("fields");
+        let own = operation.get("x-third-party-payload") != Some(&json!(true));
+        assert!(
+            !own || schema["additionalProperties"] == false,
             "{method} {path}: unknown fields are refused, so the body schema is closed"
         );
-        let properties = schema["properties"].as_object().expect("fields");
-        for name in properties.keys() {
+        for name in properties.keys().filter(|_| own) {
             let camel = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
                 && name.chars().all(|c| c.is_ascii_alphanumeric());
             assert!(camel, "{method} {path}: `{name}` is not camelCase");
@@ -912,6 +937,7 @@ fn problems_fit_the_documented_error_responses() {
             "Forbidden",
             Problem::forbidden("your role does not allow this"),
         ),
+        ("Forbidden", platform::school_disabled()),
         (
             "NotFound",
             Problem::not_found("no such behaviour in your school"),
@@ -1060,6 +1086,165 @@ fn problems_fit_the_documented_error_responses() {
             &problem_schema(&doc, method, path, code),
             &value,
             &place,
+        );
+    }
+}
+
+#[test]
+fn wonde_webhook_answers_fit_their_schema() {
+    let doc = document();
+    let school = SchoolId::parse("w3a9c41f07d2b86e5c1f0a9d4").expect("an id");
+    let answers = [
+        wonde_webhook::Acknowledged {
+            event: "schoolApproved".into(),
+            outcome: "created",
+            school_id: Some(school.clone()),
+            status: Some(store::SchoolStatus::Pending),
+            delete_after: None,
+            full_sync_queued: Some(true),
+        },
+        wonde_webhook::Acknowledged {
+            event: "accessRevoked".into(),
+            outcome: "disabled",
+            school_id: Some(school),
+            status: Some(store::SchoolStatus::Disabled),
+            delete_after: Some(at("2027-01-02T09:05:00Z")),
+            full_sync_queued: None,
+        },
+        wonde_webhook::Acknowledged {
+            event: "schoolMigration".into(),
+            outcome: "ignored",
+            school_id: None,
+            status: None,
+            delete_after: None,
+            full_sync_queued: None,
+        },
+    ];
+    for answer in answers {
+        fits(&doc, "WondeWebhookAnswer", answer);
+    }
+    for (method, path, code) in [
+        ("POST", "/v1/auth/login", "403"),
+        ("POST", "/v1/auth/refresh", "403"),
+    ] {
+        let schema = problem_schema(&doc, method, path, code);
+        let value = serde_json::to_value(platform::school_disabled()).expect("problems serialise");
+        assert_fits(&doc, &schema, &value, &format!("{method} {path} {code}"));
+    }
+}
+
+#[test]
+fn roster_answers_fit_their_schemas() {
+    let doc = document();
+    let summary = roster::PupilSummary {
+        id: PupilId::parse("pupil-000").expect("an id"),
+        first_name: "Amelia".into(),
+        last_name: "Smith".into(),
+        display_name: "Amelia Smith".into(),
+        year_group: Some("7".into()),
+        house: None,
+        registration_group: Some("7R".into()),
+        left: false,
+    };
+    for next in [None, Some("Xq3v0bW2m8Jt1kQeYc7d9F4nH6sL5pR0aZ".to_owned())] {
+        fits(
+            &doc,
+            "PupilPage",
+            roster::PupilPage {
+                items: vec![summary.clone()],
+                next_cursor: next,
+            },
+        );
+    }
+    let flags = roster::GroupFlagsView {
+        gender: Some("F".into()),
+        sen_status: None,
+        pupil_premium: Some(true),
+        eal: None,
+    };
+    for group_flags in [None, Some(None), Some(Some(flags))] {
+        fits(
+            &doc,
+            "Pupil",
+            roster::PupilView {
+                pupil: roster::PupilSummary {
+                    left: true,
+                    ..summary.clone()
+                },
+                left_at: Some(at("2026-12-03T09:05:12.345Z")),
+                classes: vec![roster::PupilClass {
+                    id: ClassId::parse("7A-ma").expect("an id"),
+                    name: "7A Maths".into(),
+                    subject: None,
+                }],
+                group_flags,
+            },
+        );
+    }
+
+    let teacher = |main: bool| roster::TeacherView {
+        id: StaffId::parse("staff-teacher").expect("an id"),
+        name: (!main).then(|| "Tess Brown".to_owned()),
+        main,
+    };
+    let class = roster::ClassSummary {
+        id: ClassId::parse("7A-ma").expect("an id"),
+        name: "7A Maths".into(),
+        year_group: None,
+        subject: Some("Mathematics".into()),
+        teachers: vec![teacher(true), teacher(false)],
+        main_teacher_id: Some(StaffId::parse("staff-teacher").expect("an id")),
+        pupil_count: 30,
+    };
+    fits(
+        &doc,
+        "ClassPage",
+        roster::ClassPage {
+            items: vec![class.clone()],
+            next_cursor: None,
+        },
+    );
+    fits(
+        &doc,
+        "Class",
+        roster::ClassView {
+            class,
+            pupils: vec![roster::ClassPupil {
+                id: PupilId::parse("pupil-000").expect("an id"),
+                display_name: "Amelia Smith".into(),
+            }],
+        },
+    );
+
+    let email = Email::parse("tess.brown@riverside.example").expect("an address");
+    for email in [None, Some(None), Some(Some(email))] {
+        fits(
+            &doc,
+            "RosterStaffPage",
+            roster::StaffPage {
+                items: vec![roster::StaffView {
+                    id: StaffId::parse("staff-teacher").expect("an id"),
+                    first_name: "Tess".into(),
+                    last_name: "Brown".into(),
+                    display_name: "Tess Brown".into(),
+                    teaching: true,
+                    email,
+                }],
+                next_cursor: None,
+            },
+        );
+    }
+    for code in [None, Some("ASH".to_owned())] {
+        fits(
+            &doc,
+            "GroupList",
+            roster::GroupList {
+                items: vec![roster::GroupView {
+                    id: "A1B2C3".into(),
+                    name: "Ash".into(),
+                    code,
+                }],
+            },
         );
     }
 }

@@ -129,6 +129,12 @@ fn every_function_the_walk_calls_is_listed() {
     let names: Vec<Function> = routes::FUNCTIONS.iter().map(|(f, _)| *f).collect();
     assert_eq!(
         names,
-        [Function::Auth, Function::Admin, Function::Behaviour]
+        [
+            Function::Auth,
+            Function::Admin,
+            Function::Behaviour,
+            Function::Roster,
+            Function::WondeWebhook
+        ]
     );
 }

@@ -18,10 +18,11 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationIn
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use domain::{Policy, PupilId, SchoolId};
+use platform::queue::EventQueue;
 use store::{SchoolSettings, Store, SyncKind};
 use sync_wonde::App;
-use testkit::TestTable;
 use testkit::wonde::{FakeWonde, SchoolSpec};
+use testkit::{TestQueue, TestTable};
 
 pub const TOKEN: &str = "test-wonde-token-1234";
 
@@ -101,6 +102,8 @@ pub struct World {
     pub app: App,
     pub school: SchoolId,
     pub writes: Writes,
+    /// The `roster-sync` queue a tick puts syncs on.
+    pub syncs: TestQueue,
 }
 
 /// Short timeouts and quick retries, and pages of ten so that the small
@@ -146,9 +149,11 @@ impl World {
                 .interceptor(writes.clone())
                 .build(),
         );
+        let syncs = TestQueue::create().await;
         let app = App {
             store: Store::new(client, &table.name),
             wonde: wonde_client(&fake.base_url()),
+            syncs: EventQueue::new(syncs.client.clone(), &syncs.url),
             lease_for: chrono::Duration::minutes(2),
         };
         Self {
@@ -157,6 +162,7 @@ impl World {
             app,
             school,
             writes,
+            syncs,
         }
     }
 

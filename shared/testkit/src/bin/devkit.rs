@@ -6,7 +6,7 @@
 //! devkit seed-demo [--school demo-school]   # also one account per role, see testkit::accounts
 //! devkit token --role teacher [--school demo-school] [--user staff-teacher] [--key .local/signing-key] [--minutes 15]
 //! devkit sign-event events/log-behaviour.json [--role teacher]
-//! devkit fake-wonde --port 5006 --token-file .local/wonde-token [--pupils 600 --staff 60 --classes 360]
+//! devkit fake-wonde --port 5006 --token-file .local/wonde-token [--school-id A1930499544 --pupils 600 --staff 60 --classes 360]
 //! devkit wait-sync --school <id> [--seconds 600]   # until a roster sync of the school completes
 //! devkit demo-accounts --school <id>   # the demo accounts on a roster synced from Wonde
 //! ```
@@ -157,12 +157,14 @@ async fn fake_wonde(args: &Args) -> Result<(), String> {
     let token_file = args.flag_or("--token-file", ".local/wonde-token");
     let token = std::fs::read_to_string(&token_file)
         .map_err(|e| format!("cannot read the Wonde token from {token_file}: {e}"))?;
+    let defaults = testkit::wonde::SchoolSpec::default();
     let spec = testkit::wonde::SchoolSpec {
+        id: args.flag_or("--school-id", &defaults.id),
         pupils: number(args, "--pupils", 600)?,
         staff: number(args, "--staff", 60)?,
         classes: number(args, "--classes", 360)?,
         staff_room: testkit::accounts::staff_room(),
-        ..Default::default()
+        ..defaults
     };
     let (pupils, staff, classes) = (spec.pupils, spec.staff, spec.classes);
     let fake =
