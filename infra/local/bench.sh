@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# `make bench`: what logging behaviour costs, measured on this machine.
+# `make bench`: what logging behaviour and a large school's roster sync cost, measured
+# on this machine.
 #
 # Starts moto on a free port for the benchmark alone, builds with cargo lambda the
 # release bootstraps of the behaviour function and of the bench crate's hello-world
-# (x86_64; arm64 through zig for the sizes, skipped with BENCH_ARM64=0), then runs
-# `cargo run --release -p bench --bin bench`. The benchmark counts and times logs
-# in-process against moto (emptying it between iterations), measures the bootstraps
-# and cold-starts the x86_64 ones against a stand-in Lambda Runtime API. It prints a
-# report and writes .local/bench/report.json. Everything stops on exit.
+# (x86_64; arm64 through zig for the sizes, skipped with BENCH_ARM64=0) and of the
+# sync-wonde function (x86_64 only), then runs `cargo run --release -p bench --bin
+# bench`. The benchmark counts and times logs in-process against moto (emptying it
+# between iterations), measures the bootstraps, cold-starts the x86_64 ones against a
+# stand-in Lambda Runtime API, and runs the sync-wonde bootstrap the same way for three
+# syncs of a 2,000-pupil school on a fake Wonde. It prints a report and writes
+# .local/bench/report.json. Everything stops on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOG_PREFIX="bench-"
@@ -49,6 +52,11 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 say "building the bootstraps (release, x86_64)"
 build_bootstraps x86_64 --x86-64
+# The roster sync on its own, so that its features are those of its own deploy and
+# those of the two above stay as they were.
+sync_target=(-p sync-wonde --bin sync-wonde)
+cargo lambda build --release --x86-64 "${sync_target[@]}" --lambda-dir "$LAMBDA_DIR/x86_64"
+cargo lambda build --release --x86-64 "${sync_target[@]}" --output-format zip --lambda-dir "$LAMBDA_DIR/x86_64-zip"
 
 BENCH_ARM64_FAILURE=""
 if [[ "$BENCH_ARM64" == 1 ]]; then

@@ -122,10 +122,55 @@ async fn start_once(
     event: Value,
     env: Vec<(String, String)>,
 ) -> Result<Run, String> {
-    let mut api =
-        FakeRuntimeApi::start(event.to_string().into_bytes(), request_id, function.name())
-            .await
-            .map_err(|e| format!("the stand-in Runtime API could not listen: {e}"))?;
+    let invoked = invoke_once(&Launch {
+        name: function.name(),
+        bootstrap,
+        log,
+        request_id,
+        event,
+        env,
+        timeout: TIMEOUT,
+    })
+    .await?;
+    check_answer(function, &invoked.answer)?;
+    Ok(invoked.run)
+}
+
+/// One process of a bootstrap, started as Lambda starts it, given one event.
+pub struct Launch<'a> {
+    /// The function's name, as Lambda would tell it.
+    pub name: &'a str,
+    pub bootstrap: &'a Path,
+    /// Where the process's output goes (appended).
+    pub log: &'a Path,
+    pub request_id: &'a str,
+    pub event: Value,
+    /// The function's configuration, on top of what Lambda itself sets.
+    pub env: Vec<(String, String)>,
+    /// How long the process may take to answer before the run counts as
+    /// failed.
+    pub timeout: Duration,
+}
+
+/// What one process did with its event.
+pub struct Invoked {
+    pub run: Run,
+    /// The body the function posted as its answer.
+    pub answer: Vec<u8>,
+}
+
+/// Starts the bootstrap, hands it the event through a fresh stand-in
+/// Runtime API, and ends the process once it has answered.
+pub async fn invoke_once(launch: &Launch<'_>) -> Result<Invoked, String> {
+    let name = launch.name;
+    let mut api = FakeRuntimeApi::start(
+        launch.event.to_string().into_bytes(),
+        launch.request_id,
+        name,
+    )
+    .await
+    .map_err(|e| format!("the stand-in Runtime API could not listen: {e}"))?;
+    let log = launch.log;
     let output = File::options()
         .create(true)
         .append(true)
@@ -134,20 +179,17 @@ async fn start_once(
     let errors = output.try_clone().map_err(|e| e.to_string())?;
 
     // Only what Lambda itself sets, plus the function's configuration.
-    let mut command = Command::new(bootstrap);
+    let mut command = Command::new(launch.bootstrap);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.address.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", function.name())
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{}", function.name()),
-        )
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("TZ", ":UTC")
-        .envs(env)
+        .envs(launch.env.iter().cloned())
         .stdin(Stdio::null())
         .stdout(Stdio::from(output))
         .stderr(Stdio::from(errors))
@@ -156,19 +198,16 @@ async fn start_once(
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", bootstrap.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", launch.bootstrap.display()))?;
     let pid = child.id();
     let mut init = None;
     let outcome = loop {
-        let name = function.name();
         tokio::select! {
             signal = api.signals.recv() => match signal {
                 Some(Signal::Polled(at)) => {
                     init.get_or_insert(at - started);
                 }
-                Some(Signal::Answered { at, body }) => {
-                    break check_answer(function, &body).map(|()| at - started);
-                }
+                Some(Signal::Answered { at, body }) => break Ok((at - started, body)),
                 Some(Signal::Failed { path, body }) => {
                     let body = String::from_utf8_lossy(&body);
                     break Err(format!("{name} reported an error to {path}: {body}"));
@@ -179,8 +218,9 @@ async fn start_once(
                 let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
                 break Err(format!("{name} exited unanswered ({status}); see {}", log.display()));
             }
-            () = tokio::time::sleep_until((started + TIMEOUT).into()) => {
-                break Err(format!("{name} silent for {TIMEOUT:?}; see {}", log.display()));
+            () = tokio::time::sleep_until((started + launch.timeout).into()) => {
+                let timeout = launch.timeout;
+                break Err(format!("{name} silent for {timeout:?}; see {}", log.display()));
             }
         }
     };
@@ -190,11 +230,14 @@ async fn start_once(
     let _ = child.start_kill();
     let _ = child.wait().await;
 
-    let answered = outcome?;
-    Ok(Run {
-        init: init.unwrap_or(answered),
-        answered,
-        peak_rss_kib,
+    let (answered, answer) = outcome?;
+    Ok(Invoked {
+        run: Run {
+            init: init.unwrap_or(answered),
+            answered,
+            peak_rss_kib,
+        },
+        answer,
     })
 }
 

@@ -8,6 +8,9 @@
 //! 4. Cold start: each `bootstrap` started as Lambda starts it, against a
 //!    stand-in Runtime API, timed to its first answer.
 //! 5. Signing in: the Argon2id hash alone, and whole logins in-process.
+//! 6. The roster sync of a 2,000-pupil school: the `sync-wonde` bootstrap
+//!    against the fake Wonde, its Wonde and DynamoDB requests beside the
+//!    fewest, its time and its peak memory.
 //!
 //! Needs `AWS_ENDPOINT_URL` (the emulator) and the bootstraps that
 //! `infra/local/bench.sh` builds. Prints a report and writes it as JSON. It
@@ -16,6 +19,8 @@
 mod cold_start;
 mod emulator;
 mod logging;
+mod proxy;
+mod roster_sync;
 mod runtime_api;
 mod signin;
 mod sizes;
@@ -37,14 +42,24 @@ const LAMBDA_DIR_VARIABLE: &str = "BENCH_LAMBDA_DIR";
 /// Why the arm64 builds are missing, when `bench.sh` could not make them.
 const ARM64_FAILURE_VARIABLE: &str = "BENCH_ARM64_FAILURE";
 
+/// `roster-sync` measures the roster sync alone, for working on it.
+const ONLY_VARIABLE: &str = "BENCH_ONLY";
+
 /// The report, relative to the repository root.
 const REPORT: &str = ".local/bench/report.json";
+
+/// The report of `BENCH_ONLY=roster-sync`, which leaves the whole one be.
+const ONLY_ROSTER_SYNC_REPORT: &str = ".local/bench/report-roster-sync.json";
 
 /// The functions whose size and cold start are compared.
 const FUNCTIONS: [Function; 2] = [Function::Behaviour, Function::Hello];
 
 /// The architectures `bench.sh` builds for; only x86_64 runs on this machine.
 const ARCHES: [&str; 2] = ["x86_64", "arm64"];
+
+/// The roster sync's function, built for x86_64 alone: it is measured
+/// running, not compared across architectures.
+const ROSTER_SYNC: &str = "sync-wonde";
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -62,6 +77,11 @@ async fn main() {
         .to_owned();
     std::fs::create_dir_all(&report_dir).expect("the report folder can be created");
 
+    if std::env::var(ONLY_VARIABLE).is_ok_and(|only| only == "roster-sync") {
+        only_the_roster_sync(&lambda_dir, &report_dir).await;
+        return;
+    }
+
     let bench = logging::Bench::new().await;
     eprintln!(
         "==> logging in-process against {}",
@@ -72,7 +92,7 @@ async fn main() {
     eprintln!("==> signing in");
     let logins = signin::measure().await;
 
-    let artifacts: Vec<Artifact> = ARCHES
+    let mut artifacts: Vec<Artifact> = ARCHES
         .iter()
         .flat_map(|arch| {
             let dir = lambda_dir.join(arch);
@@ -82,6 +102,13 @@ async fn main() {
                 .map(move |f| Artifact::find(f.name(), arch, &dir, &zips))
         })
         .collect();
+    let roster_sync = Artifact::find(
+        ROSTER_SYNC,
+        "x86_64",
+        &lambda_dir.join("x86_64"),
+        &lambda_dir.join("x86_64-zip"),
+    );
+    artifacts.push(roster_sync.clone());
 
     let mut cold_starts = Vec::new();
     for function in FUNCTIONS {
@@ -103,6 +130,14 @@ async fn main() {
         cold_starts.push((function, result));
     }
 
+    let sync_report = if roster_sync.bytes.is_some() {
+        eprintln!("==> roster sync with {}", roster_sync.bootstrap.display());
+        let log = report_dir.join("roster-sync.log");
+        Some(roster_sync::measure(&roster_sync.bootstrap, &log).await)
+    } else {
+        None
+    };
+
     let arm64_failure = std::env::var(ARM64_FAILURE_VARIABLE)
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -114,6 +149,13 @@ async fn main() {
         arm64_failure.as_deref(),
     );
     signin::print(&logins);
+    match &sync_report {
+        Some(report) => roster_sync::print(report),
+        None => println!(
+            "\n6. Roster sync not measured: no x86_64 bootstrap at {}",
+            roster_sync.bootstrap.display()
+        ),
+    }
 
     let report = json!({
         "environment": environment(emulator_peak),
@@ -123,10 +165,33 @@ async fn main() {
         "arm64Failure": arm64_failure,
         "signIn": signin::to_json(&logins),
         "coldStart": cold_starts.iter().map(|(f, r)| cold_start_json(*f, r)).collect::<Vec<_>>(),
+        "rosterSync": sync_report.as_ref().map(roster_sync::to_json),
     });
     let text = serde_json::to_string_pretty(&report).expect("the report serialises");
     std::fs::write(&report_path, text + "\n").expect("the report can be written");
     println!("\nReport written to {}", REPORT);
+}
+
+/// `BENCH_ONLY=roster-sync`: section 6 alone, in a report of its own
+/// beside the whole one.
+async fn only_the_roster_sync(lambda_dir: &Path, report_dir: &Path) {
+    let dir = lambda_dir.join("x86_64");
+    let artifact = Artifact::find(ROSTER_SYNC, "x86_64", &dir, &lambda_dir.join("x86_64-zip"));
+    if artifact.bytes.is_none() {
+        panic!("no x86_64 bootstrap at {}", artifact.bootstrap.display());
+    }
+    let log = report_dir.join("roster-sync.log");
+    let report = roster_sync::measure(&artifact.bootstrap, &log).await;
+    roster_sync::print(&report);
+    let report = json!({
+        "environment": { "cores": cores(), "endpoint": std::env::var("AWS_ENDPOINT_URL").ok() },
+        "binaries": [artifact.to_json()],
+        "rosterSync": roster_sync::to_json(&report),
+    });
+    let text = serde_json::to_string_pretty(&report).expect("the report serialises");
+    std::fs::write(repository().join(ONLY_ROSTER_SYNC_REPORT), text + "\n")
+        .expect("the report can be written");
+    println!("\nReport written to {ONLY_ROSTER_SYNC_REPORT}");
 }
 
 /// Why the implementation sends what it sends beyond the minimum.
@@ -255,7 +320,8 @@ fn print_report(
 
     println!("\n3. Release binary size (cargo lambda build --release)");
     println!(
-        "  profile: opt-level s, thin LTO, 1 codegen unit, strip; both built in one invocation"
+        "  profile: opt-level s, thin LTO, 1 codegen unit, strip; behaviour and hello built in \
+         one invocation, sync-wonde in its own"
     );
     println!(
         "  {:<10} {:<7} {:>11} {:>8} {:>11} {:>8}",

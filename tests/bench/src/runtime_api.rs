@@ -201,7 +201,7 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(
     Ok(Some(HttpRequest { method, path, body }))
 }
 
-async fn read_exact<R: AsyncBufReadExt + Unpin>(
+pub(crate) async fn read_exact<R: AsyncBufReadExt + Unpin>(
     reader: &mut R,
     length: usize,
 ) -> io::Result<Vec<u8>> {
@@ -213,7 +213,9 @@ async fn read_exact<R: AsyncBufReadExt + Unpin>(
     Ok(body)
 }
 
-async fn read_chunked<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> io::Result<Vec<u8>> {
+pub(crate) async fn read_chunked<R: AsyncBufReadExt + Unpin>(
+    reader: &mut R,
+) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
     loop {
