@@ -7,7 +7,8 @@
 #  3. unit and integration tests (they create their own tables and queues there);
 #  4. the functions under `cargo lambda watch` on a free port, plus the event pump,
 #     exactly as `make dev` runs them, with the demo school;
-#  5. the end-to-end tests against that API;
+#  5. the end-to-end tests against that API (one of them serves a fake Wonde on the
+#     stack's Wonde port and follows a school from approval to revocation);
 #  6. schemathesis against infra/openapi.yaml with a teacher's token, and the admin
 #     routes again with an admin's.
 # Whatever it started is stopped on exit; any failure exits non-zero, with the log
@@ -61,6 +62,9 @@ say "token signing keys in $KEY_DIR"
 "${DEVKIT[@]}" keygen --dir "$KEY_DIR"
 
 moto_port="$(free_port)"
+# The stack's Wonde: the end-to-end tests serve their own fake school there.
+WONDE_PORT="$(free_port)"
+export CLASSLIGHTS_WONDE_PORT="$WONDE_PORT" CLASSLIGHTS_WONDE_TOKEN="$LOCAL_WONDE_TOKEN"
 say "local AWS emulator on port $moto_port"
 use_local_aws "http://127.0.0.1:$moto_port"
 start_moto "$moto_port"

@@ -194,6 +194,10 @@ async fn handle_message(app: &App, record: &SqsMessage) -> bool {
             tracing::warn!(message_id, school = %school, "school has not linked Wonde; nothing synced");
             true
         }
+        Ok(SyncOutcome::Disabled) => {
+            tracing::info!(message_id, school = %school, "school has revoked access; nothing synced");
+            true
+        }
         Ok(SyncOutcome::Declined { running }) => {
             // A running sync covers a delta; a full sync asked for while a
             // delta runs comes back once that one is done.

@@ -67,9 +67,11 @@ pub enum SyncOutcome {
     Declined {
         running: SyncKind,
     },
-    /// The school has not linked Wonde yet, or has revoked our access:
-    /// nothing to read.
+    /// The school has not linked Wonde yet: nothing to read.
     NotLinked,
+    /// The school revoked our access: Wonde would refuse, and we must not
+    /// read.
+    Disabled,
 }
 
 /// Runs one sync of a school, unless another is running.
@@ -84,9 +86,7 @@ pub async fn sync_school(
         .await?
         .ok_or_else(|| SyncError::UnknownSchool(school.clone()))?;
     if settings.status == SchoolStatus::Disabled {
-        // The school revoked our access: Wonde would refuse, and we must not read.
-        tracing::info!(school = %school, "school is disabled; not synced");
-        return Ok(SyncOutcome::NotLinked);
+        return Ok(SyncOutcome::Disabled);
     }
     let Some(wonde_id) = settings.wonde_id.clone() else {
         return Ok(SyncOutcome::NotLinked);
@@ -456,6 +456,11 @@ fn roster_group(group: wonde::Group) -> RosterGroup {
             .or_else(|| group.code.clone())
             .unwrap_or_default(),
         code: group.code,
+        tutors: group
+            .employee_ids
+            .iter()
+            .filter_map(|id| StaffId::parse(id.as_str()).ok())
+            .collect(),
     }
 }
 

@@ -579,3 +579,49 @@ async fn two_syncs_of_one_school_never_run_at_once() {
         "the lease was released"
     );
 }
+
+#[tokio::test]
+async fn every_form_keeps_its_tutors_so_a_pupil_s_tutor_can_be_found() {
+    let world = World::start().await;
+
+    world.sync(SyncKind::Full).await;
+
+    let pupil = world.fake.pupils().remove(0);
+    let form = world
+        .fake
+        .groups()
+        .into_iter()
+        .find(|g| g.kind == "REGISTRATION" && g.name == pupil.form)
+        .expect("the pupil's form is a group");
+    assert_eq!(form.tutors.len(), 1, "every form of the fake has a tutor");
+    let tutor = world
+        .fake
+        .staff()
+        .into_iter()
+        .find(|e| e.id == form.tutors[0])
+        .unwrap();
+
+    let found = world
+        .store()
+        .tutors_of(&world.school, &form.name)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        found.iter().map(|t| t.id.to_string()).collect::<Vec<_>>(),
+        vec![tutor.id]
+    );
+    assert_eq!(
+        found[0].email.as_ref().map(|e| e.as_str().to_owned()),
+        tutor.work_email,
+        "the tutor's work address comes with them"
+    );
+    assert!(
+        world
+            .store()
+            .tutors_of(&world.school, "no such form")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

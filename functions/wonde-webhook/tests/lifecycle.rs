@@ -103,7 +103,7 @@ async fn a_revoked_school_is_shut_and_an_approval_opens_it_again() {
     let sync = sync_wonde::sync_school(&h.sync_app(), &school, SyncKind::Full)
         .await
         .expect("a disabled school is skipped, not failed");
-    assert!(matches!(sync, SyncOutcome::NotLinked), "{sync:?}");
+    assert!(matches!(sync, SyncOutcome::Disabled), "{sync:?}");
     assert!(h.table.store.sync_runs(&school).await.unwrap().is_empty());
     let to_sync = h.table.store.schools_to_sync().await.unwrap();
     assert!(!to_sync.iter().any(|(id, _)| *id == school));

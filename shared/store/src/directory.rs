@@ -580,6 +580,27 @@ impl Store {
         Ok(groups)
     }
 
+    /// The form tutors of the registration group a pupil's roster entry
+    /// names (by name, as pupils carry it), as the roster lists them; none
+    /// if the group has no tutor on the roster.
+    pub async fn tutors_of(
+        &self,
+        school: &SchoolId,
+        registration_group: &str,
+    ) -> Result<Vec<DirectoryStaff>, StoreError> {
+        let tutors: Vec<StaffId> = self
+            .groups(school, GroupKind::Registration)
+            .await?
+            .into_iter()
+            .filter(|group| group.name == registration_group)
+            .flat_map(|group| group.tutors)
+            .collect();
+        let mut found: Vec<DirectoryStaff> =
+            self.staff_named(school, &tutors).await?.into_values().collect();
+        found.sort_by_cached_key(DirectoryStaff::position);
+        Ok(found)
+    }
+
     /// Every item of a partition whose sort key starts with `prefix`.
     async fn begins_with(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();

@@ -159,6 +159,9 @@ pub struct RosterGroup {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// A registration group's form tutors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tutors: Vec<StaffId>,
 }
 
 /// What the ledger says the sync last wrote for a pupil.

@@ -346,9 +346,9 @@ impl SchoolApi {
     }
 
     /// Year groups, houses, registration groups and the school's other
-    /// groups.
+    /// groups, each with the ids of its staff (a form's tutors).
     pub fn groups(&self, query: &Query) -> Pages<Group> {
-        self.list("groups", &[], query, records::read_groups)
+        self.list("groups", &["employees"], query, records::read_groups)
     }
 
     /// Records deleted after the query's time (all of them for

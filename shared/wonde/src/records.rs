@@ -112,6 +112,9 @@ pub struct Group {
     pub name: Option<String>,
     pub code: Option<String>,
     pub kind: GroupKind,
+    /// The staff attached to the group (for a registration group, its form
+    /// tutors), when `employees` is included.
+    pub employee_ids: Vec<WondeId>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -319,6 +322,8 @@ struct RawGroup {
     #[serde(default, rename = "type")]
     kind: Text,
     #[serde(default)]
+    employees: Many<RawMember>,
+    #[serde(default)]
     updated_at: Time,
 }
 
@@ -329,6 +334,7 @@ impl RawGroup {
             name: self.name.0,
             code: self.code.0,
             kind: GroupKind::read(self.kind.0.as_deref()).unwrap_or(usual),
+            employee_ids: self.employees.0.into_iter().map(|m| m.id).collect(),
             updated_at: self.updated_at.0,
         }
     }
@@ -687,6 +693,25 @@ mod tests {
 
     fn page(records: serde_json::Value) -> Vec<u8> {
         serde_json::to_vec(&json!({ "data": records })).unwrap()
+    }
+
+    #[test]
+    fn a_group_brings_its_staff_ids_and_nothing_else_of_them() {
+        let groups = read_groups(&page(json!([
+            {"id": "G1", "name": "7A", "type": "REGISTRATION", "employees": {"data": [
+                {"id": "E1", "forename": "Omar", "contact_details": {"data": {"emails": {"email": "o@x.example"}}}}
+            ]}},
+            {"id": "G2", "name": "Curie", "type": "HOUSE", "employees": {"data": []}},
+            {"id": "G3", "name": "Year 7", "type": "YEAR"}
+        ])))
+        .unwrap()
+        .records;
+        let staff: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| g.employee_ids.iter().map(WondeId::as_str).collect())
+            .collect();
+        assert_eq!(staff, [vec!["E1"], vec![], vec![]]);
+        assert_eq!(groups[0].kind, GroupKind::Registration);
     }
 
     #[test]

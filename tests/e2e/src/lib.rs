@@ -14,9 +14,12 @@ pub struct Stack {
     pub key: SigningKey,
     pub http: reqwest::Client,
     pub school: DemoSchool,
+    /// The stack's table, for what a test must see beyond the API.
+    pub store: Store,
 }
 
-fn required(name: &str) -> String {
+/// An environment variable `make test` sets; panics naming it otherwise.
+pub fn required(name: &str) -> String {
     std::env::var(name)
         .unwrap_or_else(|_| panic!("{name} is not set: run the end-to-end tests with `make test`"))
 }
@@ -45,6 +48,7 @@ impl Stack {
             key,
             http: reqwest::Client::new(),
             school,
+            store,
         }
     }
 

@@ -192,6 +192,7 @@ fn group(id: &str, kind: GroupKind, name: &str, code: Option<&str>) -> RosterGro
         kind,
         name: name.to_owned(),
         code: code.map(str::to_owned),
+        tutors: Vec::new(),
     }
 }
 

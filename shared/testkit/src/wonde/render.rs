@@ -86,6 +86,22 @@ fn initials(names: &[&Option<String>]) -> Value {
     }
 }
 
+/// A group as it is listed, with its tutors when `employees` is included.
+pub(crate) fn listed_group(school: &SchoolData, group: &FakeGroup, include: &Includes) -> Value {
+    let mut record = self::group(group);
+    if include.has("employees") {
+        let nothing = Includes::default();
+        let tutors: Vec<Value> = group
+            .tutors
+            .iter()
+            .filter_map(|id| school.staff.get(id))
+            .map(|tutor| employee(tutor, &nothing))
+            .collect();
+        record["employees"] = json!({ "data": tutors });
+    }
+    record
+}
+
 pub(crate) fn group(group: &FakeGroup) -> Value {
     json!({
         "id": group.id,

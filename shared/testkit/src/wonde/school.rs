@@ -138,6 +138,8 @@ pub struct FakeGroup {
     pub code: String,
     /// `YEAR`, `HOUSE` or `REGISTRATION`.
     pub kind: String,
+    /// A registration group's form tutors, by employee id.
+    pub tutors: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -231,7 +233,8 @@ impl SchoolData {
         let forms = school.generate_groups(spec.pupils);
         school.generate_subjects();
         school.generate_pupils(spec.pupils, &forms);
-        school.generate_staff(spec.staff, &spec.staff_room);
+        let staff = school.generate_staff(spec.staff, &spec.staff_room);
+        school.assign_tutors(&staff);
         school.generate_classes(spec.classes, &forms);
         school.generate_leavers(spec.pupils / 100);
         school
@@ -271,6 +274,7 @@ impl SchoolData {
             name,
             code,
             kind: kind.to_owned(),
+            tutors: Vec::new(),
             created_at,
             updated_at: created_at,
         };
@@ -360,7 +364,10 @@ impl SchoolData {
         }
     }
 
-    fn generate_staff(&mut self, count: usize, staff_room: &[(String, String)]) {
+    /// Generates the staff; returns their ids in the order generated, the
+    /// staff room first.
+    fn generate_staff(&mut self, count: usize, staff_room: &[(String, String)]) -> Vec<String> {
+        let mut ids = Vec::new();
         for index in 0..count.max(staff_room.len()) {
             let girl = self.rng.below(5) < 3;
             let mut forename = self.rng.pick(if girl { &GIRLS } else { &BOYS }).to_string();
@@ -370,7 +377,35 @@ impl SchoolData {
                 surname.clone_from(named_surname);
             }
             let employee = self.new_employee(index, forename, surname, girl, index % 7 != 6);
+            ids.push(employee.id.clone());
             self.staff.insert(employee.id.clone(), employee);
+        }
+        ids
+    }
+
+    /// Gives every form a tutor: the current teachers in the order they were
+    /// generated (so the staff room's teachers tutor the first forms, in
+    /// name order), round again when there are more forms than teachers.
+    fn assign_tutors(&mut self, staff: &[String]) {
+        let teachers: Vec<&String> = staff
+            .iter()
+            .filter(|id| {
+                self.staff
+                    .get(*id)
+                    .is_some_and(|e| e.teaching_staff && e.current)
+            })
+            .collect();
+        if teachers.is_empty() {
+            return;
+        }
+        let mut forms: Vec<&mut FakeGroup> = self
+            .groups
+            .values_mut()
+            .filter(|g| g.kind == "REGISTRATION")
+            .collect();
+        forms.sort_by(|a, b| a.name.cmp(&b.name));
+        for (index, form) in forms.into_iter().enumerate() {
+            form.tutors = vec![teachers[index % teachers.len()].clone()];
         }
     }
 

@@ -325,7 +325,7 @@ fn list<'a>(school: &'a SchoolData, name: &str, request: &'a ListRequest) -> Opt
                         .is_none_or(|k| k.eq_ignore_ascii_case(&g.kind))
                 })
                 .collect(),
-            render::group,
+            move |g| render::listed_group(school, g, include),
         ),
         "deletions" => listed(
             school
