@@ -18,10 +18,28 @@ pub fn env_var(name: &'static str) -> Result<String, ConfigError> {
     }
 }
 
-/// The AWS configuration every function shares: region, credentials and,
-/// locally, the emulator's endpoint from `AWS_ENDPOINT_URL`.
+/// How long the SDK waits to connect to an AWS service.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long one attempt of a call may take before it is abandoned and tried
+/// again on a fresh connection: a stuck connection never holds a request
+/// until API Gateway gives up on it (29 s).
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+/// How long a call may take with all its attempts.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// The AWS configuration every function shares: region, credentials, the
+/// timeouts above and, locally, the emulator's endpoint from
+/// `AWS_ENDPOINT_URL`.
 pub async fn aws() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
 }
 
 /// The value of the Secrets Manager secret whose id the environment variable
