@@ -98,12 +98,15 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     let now = Utc::now().trunc_subsecs(3);
     check_shape(&body, now)?;
 
-    // The school and the class are independent reads: one round trip, not two.
-    let (school, class) = tokio::join!(
+    // The school, the class and the pupils' years and houses (which their
+    // points are counted under) are independent reads: one round trip.
+    let (school, class, places) = tokio::join!(
         school(app, caller),
-        app.store.class(&caller.school, &body.class_id)
+        app.store.class(&caller.school, &body.class_id),
+        app.store.pupil_places(&caller.school, &body.pupil_ids)
     );
     let (settings, policy) = school?;
+    let places = places.map_err(store_failed)?;
     let zone = settings.zone().map_err(store_failed)?;
     let class = class.map_err(store_failed)?.ok_or_else(|| {
         Problem::unprocessable(
@@ -188,6 +191,10 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
         ladder: policy.ladder.clone(),
         behaviours,
         accepted_at: now,
+        cycle: policy.cycle_at(lesson_date),
+        places,
+        class_name: class.name.clone(),
+        class_year: class.year_group.clone(),
     };
     let event = command.event_body();
     let request_id = command.request_id.clone();
@@ -200,6 +207,16 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
     {
         LogResult::Applied(outcomes) => {
             crate::publish(app, &caller.school, &request_id, event).await;
+            if kind.points > 0 {
+                earn_certificates(
+                    app,
+                    caller,
+                    &policy,
+                    &policy.cycle_at(lesson_date),
+                    &outcomes,
+                )
+                .await;
+            }
             tracing::info!(school = %caller.school, count = outcomes.len(), "behaviours logged");
             Ok(answer(&outcomes, false))
         }
@@ -221,4 +238,106 @@ fn answer(outcomes: &[PupilOutcome], replayed: bool) -> Response<Body> {
         );
     }
     response
+}
+
+/// The `certificates` queue, read from `CERTIFICATES_QUEUE_URL` on first
+/// use. Without it (a test that builds [`App`] by hand) new certificates
+/// wait on the outbox index for the send-certificate sweep.
+static CERTIFICATES: tokio::sync::OnceCell<Option<platform::queue::EventQueue>> =
+    tokio::sync::OnceCell::const_new();
+
+async fn certificates_queue() -> Option<&'static platform::queue::EventQueue> {
+    CERTIFICATES
+        .get_or_init(|| async {
+            let url = std::env::var("CERTIFICATES_QUEUE_URL").ok()?;
+            let aws = platform::config::aws().await;
+            Some(platform::queue::EventQueue::new(
+                aws_sdk_sqs::Client::new(&aws),
+                url,
+            ))
+        })
+        .await
+        .as_ref()
+}
+
+/// After behaviours are written: every pupil whose points this cycle reached
+/// a certificate rule they do not hold yet earns it, and it is queued to be
+/// emailed. A failure here never fails the request: the behaviours are
+/// written, and the pupil's next behaviour checks again.
+async fn earn_certificates(
+    app: &App,
+    caller: &Caller,
+    policy: &domain::Policy,
+    cycle: &str,
+    outcomes: &[PupilOutcome],
+) {
+    let lowest = policy
+        .certificate_rules
+        .iter()
+        .filter(|rule| !rule.archived)
+        .filter_map(|rule| match rule.trigger {
+            domain::CertificateTrigger::Points { threshold } => Some(i64::from(threshold)),
+            domain::CertificateTrigger::GreenStreak { .. } => None,
+        })
+        .min();
+    let Some(lowest) = lowest else { return };
+
+    let policy = std::sync::Arc::new(policy.clone());
+    let mut checks = tokio::task::JoinSet::new();
+    for outcome in outcomes {
+        let (store, policy) = (app.store.clone(), policy.clone());
+        let (school, staff) = (caller.school.clone(), caller.user.clone());
+        let (pupil, cycle) = (outcome.behaviour.pupil_id.clone(), cycle.to_owned());
+        checks.spawn(async move {
+            let points = store.pupil_points(&school, &pupil, &cycle).await?;
+            if points.this_cycle < lowest {
+                return Ok(Vec::new());
+            }
+            store
+                .earn_points_certificates(
+                    &school,
+                    &policy,
+                    &pupil,
+                    points.this_cycle,
+                    &cycle,
+                    &staff,
+                    Utc::now().trunc_subsecs(3),
+                )
+                .await
+        });
+    }
+    while let Some(done) = checks.join_next().await {
+        match done {
+            Ok(Ok(earned)) => {
+                for certificate in earned {
+                    tracing::info!(school = %caller.school, certificate = %certificate.id, "certificate earned");
+                    queue_certificate(app, &caller.school, &certificate.id).await;
+                }
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(error = %error, "certificates not checked; the next behaviour checks again")
+            }
+            Err(error) => tracing::error!(error = %error, "a certificate check stopped"),
+        }
+    }
+}
+
+/// Puts a new certificate on the queue at once; if that fails it stays on
+/// the outbox index and the send-certificate sweep queues it.
+async fn queue_certificate(app: &App, school: &domain::SchoolId, id: &str) {
+    let Some(queue) = certificates_queue().await else {
+        return;
+    };
+    let message = store::CertificateMessage {
+        school_id: school.clone(),
+        certificate_id: id.to_owned(),
+    };
+    match queue.send(message.body()).await {
+        Ok(()) => {
+            if let Err(error) = app.store.mark_certificate_queued(school, id).await {
+                tracing::warn!(error = %error, "certificate queued but left for the sweep");
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "certificate left for the sweep to queue"),
+    }
 }

@@ -22,5 +22,9 @@ pub use events::{BehaviourEvent, BehaviourFact};
 pub use ids::{BehaviourId, BehaviourTypeId, ClassId, IdError, PupilId, SchoolId, StaffId};
 pub use light::{Light, LightEntry};
 pub use password::{PasswordError, check_new_password};
-pub use policy::{BehaviourType, Ladder, LightScope, Policy, Stage};
+pub use policy::{
+    BehaviourType, CertificateRule, CertificateTemplate, CertificateTrigger, DetentionTrigger,
+    Ladder, LightScope, PointsCycle, Policy, PolicyProblem, SchoolColours, Stage, StageTriggers,
+    Term, Triggers,
+};
 pub use role::{Permission, Role, Roles, Scope};

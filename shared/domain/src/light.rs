@@ -133,6 +133,64 @@ mod tests {
     }
 
     #[test]
+    fn a_positive_type_moves_the_light_back_its_own_steps() {
+        let ladder = Policy::default_for_new_school().ladder;
+        let mut light = Light::default();
+        light.record(entry(1, false, 3, -2));
+        light.record(entry(2, true, 0, 1));
+        assert_eq!(
+            light.summary(&ladder).steps,
+            3,
+            "0 steps leaves the light alone"
+        );
+        light.record(entry(3, true, 2, 1));
+        assert_eq!(light.summary(&ladder).steps, 1);
+        light.record(entry(4, true, 5, 1));
+        assert_eq!(light.summary(&ladder).steps, 0);
+    }
+
+    #[test]
+    fn the_default_policys_types_move_lights_as_they_say() {
+        let policy = Policy::default_for_new_school();
+        let kind = |id: &str| {
+            policy
+                .behaviour_type(&crate::BehaviourTypeId::parse(id).unwrap())
+                .unwrap()
+        };
+        let mut light = Light::default();
+        light.record(LightEntry::new(
+            BehaviourId::new(ulid::Ulid(1)),
+            kind("defiance"),
+        ));
+        light.record(LightEntry::new(
+            BehaviourId::new(ulid::Ulid(2)),
+            kind("kindness"),
+        ));
+        assert_eq!(
+            light.summary(&policy.ladder).steps,
+            2,
+            "kindness moves no stage"
+        );
+        light.record(LightEntry::new(
+            BehaviourId::new(ulid::Ulid(3)),
+            kind("turnaround"),
+        ));
+        let summary = light.summary(&policy.ladder);
+        assert_eq!(summary.steps, 1, "turning it around moves one stage back");
+        assert_eq!(summary.points, 0);
+    }
+
+    #[test]
+    fn a_light_folded_on_a_shorter_ladder_stops_at_its_top() {
+        let mut ladder = Policy::default_for_new_school().ladder;
+        let mut light = Light::default();
+        light.record(entry(1, false, 4, -5));
+        light.record(entry(2, true, 1, 1));
+        ladder.stages.truncate(3);
+        assert_eq!(light.summary(&ladder).steps, 1);
+    }
+
+    #[test]
     fn withdrawing_folds_the_rest_again() {
         let ladder = Policy::default_for_new_school().ladder;
         let mut light = Light::default();

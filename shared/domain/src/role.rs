@@ -65,6 +65,24 @@ pub enum Permission {
     /// See the group-analysis flags of a pupil (gender, SEN, pupil premium,
     /// EAL).
     ReadGroupFlags,
+    /// Read the school's behaviour policy: the types, ladder, cycles and
+    /// certificates the apps show.
+    ReadPolicy,
+    /// Change the behaviour policy, adopt the default and read its history.
+    ManagePolicy,
+    /// Read pupils' certificates and download them as PDF.
+    ReadCertificates,
+    /// Award a certificate by hand.
+    AwardCertificate,
+    /// Read pupils', classes' and houses' points and the leaderboards.
+    ReadPoints,
+    /// Award or deduct points by hand to a pupil, and withdraw one's own
+    /// hand awards.
+    AwardPoints,
+    /// Award or deduct points by hand to a whole house.
+    AwardHousePoints,
+    /// Withdraw a hand award whoever made it.
+    WithdrawAnyAward,
 }
 
 use Role::*;
@@ -171,6 +189,89 @@ pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
             (Slt, WholeSchool),
             (Admin, WholeSchool),
         ],
+    ),
+    // The apps need the policy to show types and lights to every member of
+    // staff; parents will read what concerns them through their own API.
+    (
+        Permission::ReadPolicy,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ManagePolicy,
+        &[(Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
+    // Certificates are celebrated in class and in assemblies, so every member
+    // of staff may see them; those who lead pupils award them by hand.
+    (
+        Permission::ReadCertificates,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::AwardCertificate,
+        &[
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    // Points and leaderboards are celebrated in class and in assemblies,
+    // so every member of staff (and support, to answer questions) reads
+    // them. Points by hand come from those who lead pupils, each award
+    // capped by the rewards function; whole houses from the school's
+    // leaders and heads of year, who run the house competition.
+    (
+        Permission::ReadPoints,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+            (Support, WholeSchool),
+        ],
+    ),
+    (
+        Permission::AwardPoints,
+        &[
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::AwardHousePoints,
+        &[
+            (HeadOfYear, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::WithdrawAnyAward,
+        &[(Slt, WholeSchool), (Admin, WholeSchool)],
     ),
 ];
 
@@ -323,6 +424,14 @@ mod tests {
             Permission::ReadAudit,
             Permission::ReadRoster,
             Permission::ReadGroupFlags,
+            Permission::ReadPolicy,
+            Permission::ManagePolicy,
+            Permission::ReadCertificates,
+            Permission::AwardCertificate,
+            Permission::ReadPoints,
+            Permission::AwardPoints,
+            Permission::AwardHousePoints,
+            Permission::WithdrawAnyAward,
         ];
         assert_eq!(PERMISSIONS.len(), all.len());
         for permission in all {
@@ -354,6 +463,8 @@ mod tests {
                     | Permission::ReadStaff
                     | Permission::ReadAudit
                     | Permission::ReadRoster
+                    | Permission::ReadPolicy
+                    | Permission::ReadPoints
             );
             assert_eq!(Support.allows(*permission), reads, "{permission:?}");
         }
@@ -390,6 +501,22 @@ mod tests {
             assert_eq!(role.scope(Permission::ReadBehaviour), Some(WholeSchool));
         }
         assert!(!Support.allows(Permission::ReadGroupFlags));
+    }
+
+    #[test]
+    fn all_staff_read_the_policy_and_only_leaders_change_it() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.allows(Permission::ReadPolicy),
+                role != Parent,
+                "{role:?}"
+            );
+            assert_eq!(
+                role.allows(Permission::ManagePolicy),
+                matches!(role, Slt | Admin),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

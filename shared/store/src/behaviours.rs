@@ -7,10 +7,15 @@
 //! short (a crash between transactions) is finished by whoever finds it
 //! next, with the ids it planned, so nothing is written twice.
 //!
-//! A transaction holds at most 100 writes, and each pupil needs three (the
-//! behaviour, the light, the points), so a class is written 32 pupils at a
-//! time, each batch atomic, each pupil's three writes in the same batch. The
-//! first batch also carries the audit record.
+//! A transaction holds at most 100 writes. Each pupil needs four (the
+//! behaviour, the light, their all-time points and their points this
+//! cycle), and each batch one more for the request record, one for the
+//! audit record, one for the class's points and one for each house among
+//! its pupils ([`crate::points`]): so a class is written in batches planned
+//! from its pupils' houses when the command is made, about 23 pupils to a
+//! transaction, each batch atomic, each pupil's writes in the same batch.
+//! The plan comes from the command alone, so whoever finishes a command
+//! splits it as its first writer did.
 
 use std::collections::HashMap;
 
@@ -30,10 +35,22 @@ use crate::audit::AuditRecord;
 use crate::dynamo::{Item, backoff, key, n, s, text};
 use crate::error::StoreError;
 use crate::keys;
+use crate::points::{CycleItem, PupilPlace, class_points_write, house_points_write, house_shard};
 
-/// Pupils written per transaction: three writes each, plus the request
-/// record and the audit record.
-pub const PUPILS_PER_TRANSACTION: usize = 32;
+/// The most writes DynamoDB takes in one transaction.
+const MAX_TRANSACTION_WRITES: usize = 100;
+
+/// The writes of each batch besides its pupils and houses: the request
+/// record, the audit record and the class's points.
+const BATCH_WRITES: usize = 3;
+
+/// The writes of each pupil: the behaviour, the light, the all-time points
+/// and the points of the cycle.
+const PUPIL_WRITES: usize = 4;
+
+/// Pupils per transaction of a command accepted before points were kept
+/// per cycle, class and house, which is finished the way it was begun.
+const PUPILS_PER_UNCOUNTED_TRANSACTION: usize = 32;
 
 /// How often a write that collides with another is tried again.
 const MAX_ATTEMPTS: u32 = 8;
@@ -57,17 +74,70 @@ pub struct LogCommand {
     pub accepted_at: DateTime<Utc>,
     /// Written with the first batch.
     pub audit: AuditRecord,
+    /// The points cycle the behaviours count in: the policy's cycle of
+    /// their lesson date. Empty only in commands accepted before points
+    /// were kept per cycle.
+    #[serde(default)]
+    pub cycle: String,
+    /// Each pupil's year and house when the behaviour was logged.
+    #[serde(default)]
+    pub places: HashMap<PupilId, PupilPlace>,
+    /// The class's name and year, for the class leaderboard.
+    #[serde(default)]
+    pub class_name: String,
+    #[serde(default)]
+    pub class_year: String,
 }
 
 impl LogCommand {
+    /// Whether points are counted per cycle, class and house.
+    fn counts_points(&self) -> bool {
+        !self.cycle.is_empty()
+    }
+
+    /// Where each batch starts and ends: as many pupils as fit in one
+    /// transaction with the houses they bring.
+    fn plan(&self) -> Vec<std::ops::Range<usize>> {
+        let mut batches = Vec::new();
+        let mut start = 0;
+        let mut writes = BATCH_WRITES;
+        let mut houses: Vec<&str> = Vec::new();
+        for (i, behaviour) in self.behaviours.iter().enumerate() {
+            let house = self
+                .places
+                .get(&behaviour.pupil_id)
+                .and_then(|p| p.house.as_deref());
+            let new_house = house.filter(|h| !houses.contains(h));
+            let needed = PUPIL_WRITES + usize::from(new_house.is_some());
+            let full = if self.counts_points() {
+                writes + needed > MAX_TRANSACTION_WRITES
+            } else {
+                i - start == PUPILS_PER_UNCOUNTED_TRANSACTION
+            };
+            if full {
+                batches.push(start..i);
+                start = i;
+                writes = BATCH_WRITES;
+                houses.clear();
+            }
+            writes += PUPIL_WRITES;
+            if let Some(house) = house.filter(|h| !houses.contains(h)) {
+                houses.push(house);
+                writes += 1;
+            }
+        }
+        if start < self.behaviours.len() {
+            batches.push(start..self.behaviours.len());
+        }
+        batches
+    }
+
     fn batches(&self) -> usize {
-        self.behaviours.len().div_ceil(PUPILS_PER_TRANSACTION)
+        self.plan().len()
     }
 
     fn batch(&self, index: usize) -> &[Behaviour] {
-        let start = index * PUPILS_PER_TRANSACTION;
-        let end = (start + PUPILS_PER_TRANSACTION).min(self.behaviours.len());
-        &self.behaviours[start..end]
+        &self.behaviours[self.plan()[index].clone()]
     }
 
     /// The queue message for the whole command.
@@ -195,16 +265,29 @@ struct LightItem {
     version: u64,
 }
 
+/// A pupil's all-time points, with how many positive and negative
+/// behaviours they earned them in (hand awards move the points only).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TotalsItem {
+pub(crate) struct TotalsItem {
     pk: String,
     sk: String,
     pupil_id: String,
-    points: i64,
+    pub points: i64,
     positives: u64,
     negatives: u64,
-    version: u64,
+    pub version: u64,
+}
+
+impl TotalsItem {
+    pub(crate) fn fresh(school: &SchoolId, pupil: &PupilId) -> Self {
+        Self {
+            pk: keys::pupil(school, pupil),
+            sk: keys::TOTALS.to_owned(),
+            pupil_id: pupil.to_string(),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -222,6 +305,20 @@ struct FactItem {
     /// The light this behaviour was counted in, whatever the policy says now.
     #[serde(rename = "lightPk")]
     light_pk: String,
+    /// The points cycle and the house its points were counted in, so that a
+    /// withdrawal takes them back from there.
+    #[serde(
+        rename = "pointsCycle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    points_cycle: Option<String>,
+    #[serde(
+        rename = "pointsHouse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    points_house: Option<String>,
     #[serde(flatten)]
     behaviour: Behaviour,
 }
@@ -277,13 +374,20 @@ impl RecordItem {
     }
 }
 
+/// The lights, all-time points and cycle points of some pupils, as read.
+type PupilReads = (
+    HashMap<(String, PupilId), LightItem>,
+    HashMap<PupilId, TotalsItem>,
+    HashMap<PupilId, CycleItem>,
+);
+
 enum BatchResult {
     Applied(Vec<PupilOutcome>),
     /// Another writer holds or has moved the request record.
     Claimed,
 }
 
-fn put(
+pub(crate) fn put(
     table: &str,
     item: Item,
     condition: &str,
@@ -303,7 +407,7 @@ fn put(
 }
 
 /// A put that succeeds only if nobody changed the item since it was read.
-fn versioned_put(
+pub(crate) fn versioned_put(
     table: &str,
     item: Item,
     read_version: Option<u64>,
@@ -314,7 +418,9 @@ fn versioned_put(
     }
 }
 
-fn is_cancelled(error: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
+pub(crate) fn is_cancelled(
+    error: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
+) -> bool {
     matches!(
         error.as_service_error(),
         Some(
@@ -324,7 +430,7 @@ fn is_cancelled(error: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>)
     )
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("store values serialise")
 }
 
@@ -393,16 +499,20 @@ impl Store {
             )
         };
 
+        let cycle = Some(command.cycle.as_str()).filter(|_| command.counts_points());
         for attempt in 0..MAX_ATTEMPTS {
-            let (lights, totals) = self
+            let (lights, totals, cycles) = self
                 .lights_and_totals(
                     &command.school,
                     batch.iter().map(|b| (light_pk(b), b.pupil_id.clone())),
+                    cycle,
                 )
                 .await?;
 
-            let mut writes = Vec::with_capacity(batch.len() * 3 + 1);
+            let mut writes = Vec::with_capacity(MAX_TRANSACTION_WRITES);
             let mut outcomes = Vec::with_capacity(batch.len());
+            let mut class_points = 0;
+            let mut house_points: Vec<(&str, i64)> = Vec::new();
             for behaviour in batch {
                 let pk = light_pk(behaviour);
                 let (light, read_light) = lights
@@ -442,9 +552,16 @@ impl Store {
                     light: light_state(&light, &command.ladder),
                     total_points: total.points,
                 });
+                let place = command.places.get(&behaviour.pupil_id);
+                let house = place
+                    .and_then(|p| p.house.as_deref())
+                    .filter(|_| cycle.is_some());
+                let mut fact = fact_item(&command.school, &pk, behaviour);
+                fact.points_cycle = cycle.map(str::to_owned);
+                fact.points_house = house.map(str::to_owned);
                 writes.push(put(
                     &self.table,
-                    serde_dynamo::to_item(fact_item(&command.school, &pk, behaviour))?,
+                    serde_dynamo::to_item(fact)?,
                     "attribute_not_exists(pk)",
                     vec![],
                 )?);
@@ -458,6 +575,54 @@ impl Store {
                     serde_dynamo::to_item(&total)?,
                     read_total,
                 )?);
+
+                let Some(cycle) = cycle else {
+                    continue;
+                };
+                let points = i64::from(behaviour.points);
+                let read_cycle = cycles.get(&behaviour.pupil_id).map(|c| c.version);
+                let this_cycle = cycles
+                    .get(&behaviour.pupil_id)
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        CycleItem::fresh(&command.school, &behaviour.pupil_id, cycle)
+                    })
+                    .add(&command.school, points, place);
+                writes.push(versioned_put(
+                    &self.table,
+                    serde_dynamo::to_item(&this_cycle)?,
+                    read_cycle,
+                )?);
+                class_points += points;
+                if let Some(house) = house {
+                    match house_points.iter_mut().find(|(h, _)| *h == house) {
+                        Some((_, sum)) => *sum += points,
+                        None => house_points.push((house, points)),
+                    }
+                }
+            }
+            if let (Some(cycle), Some(first)) = (cycle, batch.first()) {
+                let shard = house_shard(&format!("{}#{index}", command.request_id));
+                if class_points != 0 {
+                    writes.push(class_points_write(
+                        &self.table,
+                        &command.school,
+                        &first.class_id,
+                        cycle,
+                        class_points,
+                        Some((&command.class_name, &command.class_year)),
+                    )?);
+                }
+                for (house, points) in house_points.into_iter().filter(|(_, p)| *p != 0) {
+                    writes.push(house_points_write(
+                        &self.table,
+                        &command.school,
+                        house,
+                        cycle,
+                        shard,
+                        points,
+                    )?);
+                }
             }
             writes.push(self.record_write(command, index, &outcomes)?);
             if index == 0 {
@@ -562,28 +727,34 @@ impl Store {
         }
     }
 
-    /// Reads the current lights and points of some pupils in one request.
+    /// Reads the current lights and points of some pupils in one request,
+    /// with their points in `cycle` if one is given.
     async fn lights_and_totals(
         &self,
         school: &SchoolId,
         wanted: impl Iterator<Item = (String, PupilId)>,
-    ) -> Result<
-        (
-            HashMap<(String, PupilId), LightItem>,
-            HashMap<PupilId, TotalsItem>,
-        ),
-        StoreError,
-    > {
+        cycle: Option<&str>,
+    ) -> Result<PupilReads, StoreError> {
         let mut keys_wanted = Vec::new();
         for (light_pk, pupil) in wanted {
             keys_wanted.push(key(light_pk, keys::member(&pupil)));
             keys_wanted.push(key(keys::pupil(school, &pupil), keys::TOTALS));
+            if let Some(cycle) = cycle {
+                keys_wanted.push(key(keys::pupil(school, &pupil), keys::points(cycle)));
+            }
         }
 
         let mut lights = HashMap::new();
         let mut totals = HashMap::new();
+        let mut cycles = HashMap::new();
         for item in self.get_many(keys_wanted).await? {
-            if text(&item, keys::SK).as_deref() == Some(keys::TOTALS) {
+            let sk = text(&item, keys::SK).unwrap_or_default();
+            if sk.starts_with("POINTS#") {
+                let this_cycle: CycleItem = serde_dynamo::from_item(item)?;
+                let pupil = PupilId::parse(this_cycle.pupil_id())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                cycles.insert(pupil, this_cycle);
+            } else if sk == keys::TOTALS {
                 let total: TotalsItem = serde_dynamo::from_item(item)?;
                 let pupil = PupilId::parse(&total.pupil_id)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -595,7 +766,7 @@ impl Store {
                 lights.insert((light.pk.clone(), pupil), light);
             }
         }
-        Ok((lights, totals))
+        Ok((lights, totals, cycles))
     }
 
     pub(crate) async fn record(
@@ -628,10 +799,12 @@ impl Store {
             }
 
             let pupil = fact.behaviour.pupil_id.clone();
-            let (lights, totals) = self
+            let cycle = fact.points_cycle.as_deref();
+            let (lights, totals, cycles) = self
                 .lights_and_totals(
                     school,
                     std::iter::once((fact.light_pk.clone(), pupil.clone())),
+                    cycle,
                 )
                 .await?;
             let light = lights.get(&(fact.light_pk.clone(), pupil.clone())).cloned();
@@ -702,7 +875,7 @@ impl Store {
                 expires_at: (accepted_at + RECORD_LIFETIME).timestamp(),
             };
 
-            let writes = vec![
+            let mut writes = vec![
                 put(
                     &self.table,
                     serde_dynamo::to_item(withdrawal)?,
@@ -728,6 +901,15 @@ impl Store {
                 )?,
                 self.audit_write(&command.school, &command.audit)?,
             ];
+            if let Some(cycle) = cycle {
+                writes.extend(self.take_back_points(
+                    school,
+                    &fact,
+                    cycle,
+                    cycles.get(&pupil).cloned(),
+                    &command.request_id,
+                )?);
+            }
             match self
                 .client
                 .transact_write_items()
@@ -749,6 +931,50 @@ impl Store {
             }
         }
         Err(StoreError::Contended)
+    }
+
+    /// The writes that take a withdrawn behaviour's points back from the
+    /// pupil's cycle, the class and the house it was counted in.
+    fn take_back_points(
+        &self,
+        school: &SchoolId,
+        fact: &FactItem,
+        cycle: &str,
+        this_cycle: Option<CycleItem>,
+        request_id: &str,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let behaviour = &fact.behaviour;
+        let points = -i64::from(behaviour.points);
+        let read_cycle = this_cycle.as_ref().map(|c| c.version);
+        let this_cycle = this_cycle
+            .unwrap_or_else(|| CycleItem::fresh(school, &behaviour.pupil_id, cycle))
+            .add(school, points, None);
+        let mut writes = vec![versioned_put(
+            &self.table,
+            serde_dynamo::to_item(&this_cycle)?,
+            read_cycle,
+        )?];
+        if points != 0 {
+            writes.push(class_points_write(
+                &self.table,
+                school,
+                &behaviour.class_id,
+                cycle,
+                points,
+                None,
+            )?);
+            if let Some(house) = &fact.points_house {
+                writes.push(house_points_write(
+                    &self.table,
+                    school,
+                    house,
+                    cycle,
+                    house_shard(request_id),
+                    points,
+                )?);
+            }
+        }
+        Ok(writes)
     }
 
     async fn replay_withdrawal(
@@ -938,17 +1164,14 @@ fn fact_item(school: &SchoolId, light_pk: &str, behaviour: &Behaviour) -> FactIt
         gsi4pk: keys::all_behaviours(school),
         gsi4sk: timeline,
         light_pk: light_pk.to_owned(),
+        points_cycle: None,
+        points_house: None,
         behaviour: behaviour.clone(),
     }
 }
 
 fn fresh_totals(school: &SchoolId, pupil: &PupilId) -> TotalsItem {
-    TotalsItem {
-        pk: keys::pupil(school, pupil),
-        sk: keys::TOTALS.to_owned(),
-        pupil_id: pupil.to_string(),
-        ..TotalsItem::default()
-    }
+    TotalsItem::fresh(school, pupil)
 }
 
 /// Changes a light's entries and stores the new fold beside them.

@@ -595,8 +595,11 @@ impl Store {
             .filter(|group| group.name == registration_group)
             .flat_map(|group| group.tutors)
             .collect();
-        let mut found: Vec<DirectoryStaff> =
-            self.staff_named(school, &tutors).await?.into_values().collect();
+        let mut found: Vec<DirectoryStaff> = self
+            .staff_named(school, &tutors)
+            .await?
+            .into_values()
+            .collect();
         found.sort_by_cached_key(DirectoryStaff::position);
         Ok(found)
     }

@@ -4,9 +4,14 @@
 //!
 //! | item | pk | sk |
 //! | --- | --- | --- |
-//! | school settings, policy | `S#<school>` | `SCHOOL`, `POLICY` |
+//! | school settings, current policy | `S#<school>` | `SCHOOL`, `POLICY` |
+//! | policy versions it replaced | `S#<school>#POLICY` | `V#<version, 10 digits>` |
 //! | pupil, pupil's points | `S#<school>#PUPIL#<pupil>` | `PUPIL`, `TOTALS` |
+//! | pupil's points in one cycle | `S#<school>#PUPIL#<pupil>` | `POINTS#<cycle>` |
 //! | class, its members | `S#<school>#CLASS#<class>` | `CLASS`, `PUPIL#<pupil>` |
+//! | class's points in one cycle | `S#<school>#CLASS#<class>` | `POINTS#<cycle>` |
+//! | house's points in one cycle, one shard | `S#<school>#HOUSE#<house>` | `POINTS#<cycle>#<shard>` |
+//! | points awarded by hand | `S#<school>#AWARD#<id>` | `AWARD` |
 //! | light per lesson | `S#<school>#LESSON#<class>#<date>` | `PUPIL#<pupil>` |
 //! | light per day | `S#<school>#DAY#<date>` | `PUPIL#<pupil>` |
 //! | behaviour, withdrawal | `S#<school>#BEHAVIOUR#<id>` | `BEHAVIOUR`, `WITHDRAWAL#<id>` |
@@ -17,6 +22,9 @@
 //! | groups, roster sync ledger | `S#<school>#ROSTER` | `GROUP#<wonde id>`, `LEDGER#...` |
 //! | roster sync state, lease, runs | `S#<school>#SYNC` | `STATE`, `LEASE`, `RUN#<instant>#<id>` |
 //! | registry of schools (status, Wonde id, time zone) | `SCHOOLS` | `SCHOOL#<school>` |
+//! | certificate | `S#<school>#CERTIFICATE#<id>` | `CERTIFICATE` |
+//! | pupil's earned certificate mark, per rule and cycle | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<cycle>` |
+//! | hand-awarded certificate's request record | `S#<school>#REQUEST#<id>` | `CERTIFICATE` |
 //!
 //! | index | pk | sk | holds |
 //! | --- | --- | --- | --- |
@@ -24,9 +32,16 @@
 //! | `gsi2` | `S#<school>#CLASS#<class>` | `BEHAVIOUR#<occurredAt>#<id>` | a class's behaviours |
 //! | `gsi3` | `S#<school>#STAFF#<staff>` | `BEHAVIOUR#<occurredAt>#<id>` | what a member of staff logged |
 //! | `gsi4` | `S#<school>#BEHAVIOURS` | `BEHAVIOUR#<occurredAt>#<id>` | the whole school's behaviours |
+//! | `gsi1` | `S#<school>#PUPIL#<pupil>` | `CERTIFICATE#<awardedAt>#<id>` | a pupil's certificates |
+//! | `gsi4` | `S#<school>#CERTIFICATES` | `CERTIFICATE#<awardedAt>#<id>` | the whole school's certificates |
 //! | `gsi4` | `S#<school>#PUPILS` | `<last>#<first>#<pupil>` | the pupil directory (pupil items) |
 //! | `gsi4` | `S#<school>#CLASSES` | `<name>#<class>` | the class directory (class items) |
+//! | `gsi2` | `S#<school>#BOARD#<cycle>#YEAR#<year>` | `<rank>#<pupil>` | pupils of a year by points (pupil cycle items) |
+//! | `gsi3` | `S#<school>#BOARD#<cycle>#HOUSE#<house>` | `<rank>#<pupil>` | pupils of a house by points (pupil cycle items) |
+//! | `gsi4` | `S#<school>#BOARD#<cycle>#CLASSES#<year>` | `<class>` | the classes of a year (class cycle items) |
+//! | `gsi4` | `S#<school>#BOARD#<cycle>#HOUSES` | `<house>#<shard>` | the houses (house cycle items) |
 //! | `outbox` | `OUTBOX#<shard>` | `<outboxAt>` | request records whose event is not yet sent |
+//! | `outbox` | `CERTIFICATES#<shard>` | `<awardedAt>` | certificates not yet on the `certificates` queue ([`crate::certificates`]) |
 //! | `email` | `<digest of a work email>` | | roster staff, for sign-up |
 //!
 //! The roster comes from Wonde ([`crate::roster`]). Staff and classes keep
@@ -51,6 +66,19 @@
 //! `gsi4` for the whole school. The sparse `outbox` index lists request
 //! records whose event is not yet on the queue.
 //!
+//! Points ([`crate::points`]) are kept per pupil for all time (`TOTALS`)
+//! and per points cycle (`POINTS#<cycle>`, the policy's name for the term
+//! or year a behaviour's lesson date falls in), and per class and house per
+//! cycle. The cycle items carry leaderboard attributes on indexes whose
+//! other partitions they never share: a pupil's on `gsi2` (their year) and
+//! `gsi3` (their house), sorted by [`rank`], a fixed-width form of the
+//! points that sorts as text in numeric order; a class's and a house's on
+//! `gsi4`, a partition per cycle that holds a year's classes or the
+//! school's houses, few enough to read whole and order by points. Houses
+//! are counted in [`HOUSE_SHARDS`] items each, so the school's busiest
+//! counters are not one item that every transaction touches; their sum is
+//! the house's points.
+//!
 //! `gsi4` also holds two directories, so that pupils and classes, each in a
 //! partition of their own, are listed by one Query rather than a Scan: every
 //! pupil item and every class item carries `gsi4pk`/`gsi4sk` (see
@@ -66,6 +94,8 @@ pub const SK: &str = "sk";
 
 pub const SCHOOL: &str = "SCHOOL";
 pub const POLICY: &str = "POLICY";
+/// The start of a replaced policy version's sort key.
+pub const POLICY_VERSION_PREFIX: &str = "V#";
 pub const PUPIL: &str = "PUPIL";
 pub const TOTALS: &str = "TOTALS";
 pub const CLASS: &str = "CLASS";
@@ -78,6 +108,64 @@ pub const ACCESS_STATUS: &str = "STATUS";
 
 /// How many shards the outbox index spreads records over.
 pub const OUTBOX_SHARDS: u8 = 8;
+
+/// How many items each house's points in one cycle are spread over.
+pub const HOUSE_SHARDS: u32 = 4;
+
+/// The sort key of the points item of one cycle (pupils and classes).
+pub fn points(cycle: &str) -> String {
+    format!("POINTS#{}", part(cycle))
+}
+
+/// The sort key of one shard of a house's points in one cycle.
+pub fn house_points(cycle: &str, shard: u32) -> String {
+    format!("POINTS#{}#{shard}", part(cycle))
+}
+
+/// A house's partition. House names come from the MIS, so `#` and `%` in
+/// them are escaped ([`part`]).
+pub fn house(school: &SchoolId, house: &str) -> String {
+    format!("S#{school}#HOUSE#{}", part(house))
+}
+
+/// The `gsi2` partition of a year's pupils by points in one cycle.
+pub fn year_board(school: &SchoolId, cycle: &str, year: &str) -> String {
+    format!("S#{school}#BOARD#{}#YEAR#{}", part(cycle), part(year))
+}
+
+/// The `gsi3` partition of a house's pupils by points in one cycle.
+pub fn house_board(school: &SchoolId, cycle: &str, house: &str) -> String {
+    format!("S#{school}#BOARD#{}#HOUSE#{}", part(cycle), part(house))
+}
+
+/// The `gsi4` partition of a year's classes' points in one cycle.
+pub fn class_board(school: &SchoolId, cycle: &str, year: &str) -> String {
+    format!("S#{school}#BOARD#{}#CLASSES#{}", part(cycle), part(year))
+}
+
+/// The `gsi4` partition of the school's houses' points in one cycle.
+pub fn houses_board(school: &SchoolId, cycle: &str) -> String {
+    format!("S#{school}#BOARD#{}#HOUSES", part(cycle))
+}
+
+/// Points as a leaderboard sort key: the sign bit flipped, so that every
+/// `i64` becomes a `u64` in the same order, written in 20 digits.
+pub fn rank(points: i64, pupil: &PupilId) -> String {
+    let ordered = (points as u64) ^ (1 << 63);
+    format!("{ordered:020}#{pupil}")
+}
+
+pub fn award(school: &SchoolId, id: BehaviourId) -> String {
+    format!("S#{school}#AWARD#{id}")
+}
+
+pub const AWARD: &str = "AWARD";
+
+/// Free text inside a key, with `%` and `#` escaped so that it can neither
+/// end its part of the key early nor collide with another text.
+pub fn part(text: &str) -> String {
+    text.replace('%', "%25").replace('#', "%23")
+}
 
 pub fn school(school: &SchoolId) -> String {
     format!("S#{school}")
@@ -98,6 +186,11 @@ pub fn staff(school: &SchoolId, staff: &StaffId) -> String {
 /// The partition of a school's staff: the roster and their accounts.
 pub fn staff_directory(school: &SchoolId) -> String {
     format!("S#{school}#STAFF")
+}
+
+/// The partition of the policy versions a school's current policy replaced.
+pub fn policy_history(school: &SchoolId) -> String {
+    format!("S#{school}#POLICY")
 }
 
 /// The partition a function reads to refuse revoked tokens and to check
@@ -303,6 +396,28 @@ mod tests {
         assert_eq!(riverside, school_from_wonde("A1930499544"));
         assert_ne!(riverside, school_from_wonde("A1930499545"));
         assert_eq!(school_from_wonde("A1").as_str().len(), 25);
+    }
+
+    #[test]
+    fn ranks_sort_as_text_in_the_order_of_the_points() {
+        let pupil = PupilId::parse("p1").unwrap();
+        let points = [i64::MIN, -300, -1, 0, 1, 9, 10, 12_000, i64::MAX];
+        let ranks: Vec<String> = points.iter().map(|p| rank(*p, &pupil)).collect();
+        let mut sorted = ranks.clone();
+        sorted.sort();
+        assert_eq!(ranks, sorted);
+        assert!(ranks.iter().all(|r| r.len() == 20 + 1 + 2));
+    }
+
+    #[test]
+    fn house_names_cannot_reach_another_key() {
+        let school = SchoolId::parse("s1").unwrap();
+        assert_ne!(house(&school, "A#B"), house(&school, "A%23B"));
+        assert_eq!(house(&school, "Red #1"), "S#s1#HOUSE#Red %231");
+        assert_ne!(
+            house_board(&school, "all", "Ash"),
+            year_board(&school, "all", "Ash")
+        );
     }
 
     #[test]

@@ -13,12 +13,15 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod behaviours;
+pub mod certificates;
 pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod lifecycle;
 pub mod outbox;
+pub mod points;
+pub mod policy;
 pub mod roster;
 pub mod roster_sync;
 pub mod school;
@@ -34,6 +37,10 @@ pub use behaviours::{
     BehaviourQuery, LightState, LogCommand, LogResult, PupilOutcome, WithdrawCommand,
     WithdrawResult,
 };
+pub use certificates::{
+    AwardResult, AwardedBy, Certificate, CertificateMessage, CertificateQuery, Earned, EmailClaim,
+    EmailStatus,
+};
 pub use directory::{
     ClassDetail, ClassEntry, ClassQuery, DirectoryClass, DirectoryPupil, DirectoryStaff, Page,
     PupilQuery, StaffQuery,
@@ -45,6 +52,12 @@ pub use identity::{
 };
 pub use lifecycle::{Approval, Revocation, SchoolEntry, SchoolStatus};
 pub use outbox::{Pending, PendingEvent};
+pub use points::{
+    ClassStanding, CyclePoints, HandAward, HandAwardCommand, HandAwardResult, HouseStanding,
+    PupilBoard, PupilPlace, PupilPoints, PupilStanding, WithdrawHandAwardCommand,
+    WithdrawHandAwardResult,
+};
+pub use policy::{PolicyRecord, PolicySource, PolicyVersion};
 pub use roster::{
     GroupFlags, GroupKind, LedgerClass, LedgerPupil, Removals, RosterClass, RosterCounts,
     RosterGroup, RosterLedger, RosterPupil, RosterStaff, RosterUpdate, RosterWrites,

@@ -32,6 +32,7 @@ use crate::dynamo::{Item, key, s};
 use crate::error::StoreError;
 use crate::identity::{conditional_put, plain_put};
 use crate::keys;
+use crate::policy::PolicyRecord;
 
 /// How long a disabled school's data is kept before the retention job may
 /// delete it: the retention policy's grace period, in which a school that
@@ -145,14 +146,6 @@ struct NewSettingsItem<'a> {
     time_zone: &'a str,
     wonde_id: &'a str,
     status: SchoolStatus,
-}
-
-#[derive(Serialize)]
-struct PolicyItem<'a> {
-    pk: String,
-    sk: &'static str,
-    #[serde(flatten)]
-    policy: &'a Policy,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -325,11 +318,11 @@ impl Store {
             wonde_id,
             status: entry.status,
         })?;
-        let policy = serde_dynamo::to_item(PolicyItem {
-            pk: keys::school(school),
-            sk: keys::POLICY,
-            policy: &Policy::default_for_new_school(),
-        })?;
+        // The default, marked as such until a leader adopts or edits it.
+        let policy = crate::policy::current_item(
+            school,
+            &PolicyRecord::starting(Policy::default_for_new_school()),
+        )?;
         let writes = vec![
             conditional_put(&self.table, settings, "attribute_not_exists(pk)", vec![])?,
             conditional_put(&self.table, policy, "attribute_not_exists(pk)", vec![])?,

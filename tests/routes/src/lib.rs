@@ -27,15 +27,21 @@ pub enum Function {
     Behaviour,
     Roster,
     WondeWebhook,
+    Policy,
+    Certificates,
+    Rewards,
 }
 
 /// Every HTTP function with its route table.
-pub const FUNCTIONS: [(Function, &[Route]); 5] = [
+pub const FUNCTIONS: [(Function, &[Route]); 8] = [
     (Function::Auth, &auth::ROUTES),
     (Function::Admin, &admin::ROUTES),
     (Function::Behaviour, &behaviour::ROUTES),
     (Function::Roster, &roster::ROUTES),
     (Function::WondeWebhook, &wonde_webhook::ROUTES),
+    (Function::Policy, &policy::ROUTES),
+    (Function::Certificates, &certificates::ROUTES),
+    (Function::Rewards, &rewards::ROUTES),
 ];
 
 /// The shared secret of the stack's Wonde webhook. The walk sends it, with
@@ -124,6 +130,9 @@ pub struct Stack {
     pub behaviour: behaviour::App,
     pub roster: roster::App,
     pub wonde_webhook: wonde_webhook::App,
+    pub policy: policy::App,
+    pub certificates: certificates::App,
+    pub rewards: rewards::App,
 }
 
 pub struct Answer {
@@ -163,6 +172,21 @@ impl Stack {
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };
+        let policy = policy::App {
+            store: table.store.clone(),
+            gate: platform::Gate::new(key.verifier()),
+            cursors: cursors(),
+        };
+        let certificates = certificates::App {
+            store: table.store.clone(),
+            certificates: EventQueue::new(queue.client.clone(), queue.url.clone()),
+            gate: platform::Gate::new(key.verifier()),
+            cursors: cursors(),
+        };
+        let rewards = rewards::App {
+            store: table.store.clone(),
+            gate: platform::Gate::new(key.verifier()),
+        };
         let wonde_webhook = wonde_webhook::App {
             store: table.store.clone(),
             syncs: EventQueue::new(queue.client.clone(), queue.url.clone()),
@@ -178,6 +202,9 @@ impl Stack {
             behaviour,
             roster,
             wonde_webhook,
+            policy,
+            certificates,
+            rewards,
         }
     }
 
@@ -345,6 +372,9 @@ impl Stack {
             Function::Behaviour => behaviour::handle(&self.behaviour, request).await,
             Function::Roster => roster::handle(&self.roster, request).await,
             Function::WondeWebhook => wonde_webhook::handle(&self.wonde_webhook, request).await,
+            Function::Policy => policy::handle(&self.policy, request).await,
+            Function::Certificates => certificates::handle(&self.certificates, request).await,
+            Function::Rewards => rewards::handle(&self.rewards, request).await,
         };
         let status = response.status().as_u16();
         let content_type = response
@@ -354,7 +384,8 @@ impl Stack {
             .unwrap_or_default()
             .to_owned();
         let bytes: &[u8] = response.body().as_ref();
-        let body = if bytes.is_empty() {
+        // A certificate's PDF is the one answer that is not JSON.
+        let body = if bytes.is_empty() || content_type == "application/pdf" {
             Value::Null
         } else {
             serde_json::from_slice(bytes).expect("answers are JSON")
@@ -441,6 +472,7 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
             "{id}" if route.path.contains("support-grants") => ids.grant.clone(),
             "{id}" if route.path.starts_with("/v1/pupils/") => ids.pupil.clone(),
             "{id}" if route.path.starts_with("/v1/classes/") => ids.class.clone(),
+            "{id}" if route.path.starts_with("/v1/points/pupils/") => ids.pupil.clone(),
             "{id}" => ids.behaviour.clone(),
             "{classId}" => ids.class.clone(),
             "{staffId}" => ids.staff.clone(),
@@ -460,6 +492,12 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
         // Staff who do not reach the whole school list one class they teach.
         request = request.query("classId", &ids.class);
     }
+    if (route.method, route.path) == ("GET", "/v1/points/leaderboards/pupils") {
+        request = request.query("classId", &ids.class);
+    }
+    if (route.method, route.path) == ("GET", "/v1/points/leaderboards/classes") {
+        request = request.query("yearGroup", "7");
+    }
     if (route.method, route.path) == ("POST", "/v1/integrations/wonde") {
         request = request.query("secret", WEBHOOK_SECRET);
     }
@@ -471,6 +509,18 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
         })),
         ("POST", "/v1/behaviours/{id}/withdraw") => {
             Some(serde_json::json!({ "reason": "logged for the wrong pupil" }))
+        }
+        ("POST", "/v1/certificates") => Some(serde_json::json!({
+            "pupilId": ids.pupil,
+            "name": "Star of the Week",
+        })),
+        ("POST", "/v1/points/awards") => Some(serde_json::json!({
+            "pupilId": ids.pupil,
+            "points": 1,
+            "reason": "helped a new pupil find their way",
+        })),
+        ("POST", "/v1/points/awards/{id}/withdraw") => {
+            Some(serde_json::json!({ "reason": "awarded to the wrong pupil" }))
         }
         ("POST", "/v1/admin/support-grants") => Some(serde_json::json!({
             "reason": "a ticket about lights",

@@ -36,12 +36,15 @@ fn document() -> Value {
 
 /// Every route of every HTTP function, with the function that answers it.
 fn routes() -> Vec<(&'static str, Route)> {
-    let functions: [(&str, &[Route]); 5] = [
+    let functions: [(&str, &[Route]); 8] = [
         ("behaviour", &behaviour::ROUTES),
         ("auth", &auth::ROUTES),
         ("admin", &admin::ROUTES),
         ("roster", &roster::ROUTES),
         ("wonde-webhook", &wonde_webhook::ROUTES),
+        ("policy", &policy::ROUTES),
+        ("certificates", &certificates::ROUTES),
+        ("rewards", &rewards::ROUTES),
     ];
     functions
         .into_iter()
@@ -519,6 +522,14 @@ fn check_success(method: &str, path: &str, code: &str, response: &Value) {
     let content = response["content"]
         .as_object()
         .unwrap_or_else(|| panic!("{method} {path} {code} has no body"));
+    // A certificate's PDF is the one success that is not JSON.
+    if content.keys().eq(["application/pdf"].iter()) {
+        assert_eq!(
+            content["application/pdf"]["schema"]["contentMediaType"], "application/pdf",
+            "{method} {path} {code} describes its PDF"
+        );
+        return;
+    }
     assert_eq!(
         content.keys().collect::<Vec<_>>(),
         ["application/json"],
@@ -1247,4 +1258,86 @@ fn roster_answers_fit_their_schemas() {
             },
         );
     }
+}
+
+#[test]
+fn rewards_answers_fit_their_schemas() {
+    let doc = document();
+    let pupil = PupilId::parse("pupil-003").expect("an id");
+    fits(
+        &doc,
+        "PupilPoints",
+        rewards::PupilPointsView {
+            pupil_id: pupil.clone(),
+            cycle: "2026-27".into(),
+            this_cycle: 3,
+            all_time: -2,
+            cycles: vec![store::CyclePoints {
+                cycle: "2026-27".into(),
+                points: 3,
+            }],
+        },
+    );
+    let award = store::HandAward {
+        id: domain::BehaviourId::new(ulid::Ulid::new()),
+        pupil_id: Some(pupil.clone()),
+        house: Some("Oak".into()),
+        points: -3,
+        reason: domain::Reason::parse("talked through assembly").expect("a reason"),
+        cycle: "2026-27".into(),
+        awarded_at: at("2026-12-03T09:05:12.345Z"),
+        awarded_by: domain::StaffId::parse("staff-tutor").expect("an id"),
+        withdrawal: None,
+    };
+    fits(&doc, "HandAward", &award);
+    let house_award = store::HandAward {
+        pupil_id: None,
+        withdrawal: Some(domain::Withdrawal {
+            id: domain::BehaviourId::new(ulid::Ulid::new()),
+            reason: domain::Reason::parse("wrong house").expect("a reason"),
+            withdrawn_at: at("2026-12-03T10:00:00Z"),
+            withdrawn_by: domain::StaffId::parse("staff-head").expect("an id"),
+        }),
+        ..award
+    };
+    fits(&doc, "HandAward", &house_award);
+    fits(
+        &doc,
+        "HouseLeaderboard",
+        rewards::HouseBoard {
+            cycle: "all".into(),
+            items: vec![rewards::HouseEntry {
+                rank: 1,
+                house: "Oak".into(),
+                points: 0,
+            }],
+        },
+    );
+    fits(
+        &doc,
+        "PupilLeaderboard",
+        rewards::PupilBoardView {
+            cycle: "all".into(),
+            items: vec![rewards::PupilEntry {
+                rank: 1,
+                pupil_id: pupil.to_string(),
+                display_name: "Noah Brown".into(),
+                points: 4,
+            }],
+        },
+    );
+    fits(
+        &doc,
+        "ClassLeaderboard",
+        rewards::ClassBoard {
+            cycle: "all".into(),
+            year_group: "7".into(),
+            items: vec![rewards::ClassEntry {
+                rank: 1,
+                class_id: "7A-ma".into(),
+                name: "7A Maths".into(),
+                points: 4,
+            }],
+        },
+    );
 }

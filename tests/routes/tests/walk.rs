@@ -134,7 +134,10 @@ fn every_function_the_walk_calls_is_listed() {
             Function::Admin,
             Function::Behaviour,
             Function::Roster,
-            Function::WondeWebhook
+            Function::WondeWebhook,
+            Function::Policy,
+            Function::Certificates,
+            Function::Rewards,
         ]
     );
 }

@@ -1,0 +1,196 @@
+//! The certificates function: the school's certificates, each downloadable
+//! as a PDF rendered again from its record, and certificates awarded by
+//! hand. Certificates earned by points are written by the behaviour
+//! function; the `send-certificate` job emails them all.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /v1/certificates` | list by pupil, class, year group and time, newest first |
+//! | `POST /v1/certificates` | award a certificate by hand |
+//! | `GET /v1/certificates/{id}` | one certificate |
+//! | `GET /v1/certificates/{id}/pdf` | the certificate as a PDF |
+
+mod award;
+mod list;
+
+use domain::Permission;
+use lambda_http::{Body, Request, RequestExt, Response};
+use platform::queue::EventQueue;
+use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route, store_failed};
+use store::{Certificate, CertificateMessage, Store};
+
+/// Every route this function answers, with who may call it.
+pub const ROUTES: [Route; 4] = [
+    Route::new(
+        "GET",
+        "/v1/certificates",
+        Access::Needs(Permission::ReadCertificates),
+    ),
+    Route::new(
+        "POST",
+        "/v1/certificates",
+        Access::Needs(Permission::AwardCertificate),
+    ),
+    Route::new(
+        "GET",
+        "/v1/certificates/{id}",
+        Access::Needs(Permission::ReadCertificates),
+    ),
+    Route::new(
+        "GET",
+        "/v1/certificates/{id}/pdf",
+        Access::Needs(Permission::ReadCertificates),
+    ),
+];
+
+/// Largest body any route of this function accepts.
+const BODY_LIMIT: usize = 4 * 1024;
+
+/// What the function holds for its whole life: built once per cold start.
+pub struct App {
+    pub store: Store,
+    /// The `certificates` queue, where a hand award goes to be emailed.
+    pub certificates: EventQueue,
+    pub gate: Gate,
+    pub cursors: CursorSigner,
+}
+
+impl App {
+    /// Reads the configuration every route needs, naming what is missing.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let aws = platform::config::aws().await;
+        Ok(Self {
+            store: Store::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                platform::env_var("TABLE_NAME")?,
+            ),
+            certificates: EventQueue::from_env(
+                aws_sdk_sqs::Client::new(&aws),
+                "CERTIFICATES_QUEUE_URL",
+            )?,
+            gate: Gate::from_env()?,
+            cursors: CursorSigner::from_env()?,
+        })
+    }
+}
+
+/// Answers one request. Every failure becomes a problem+json answer.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let path = request.raw_http_path().to_owned();
+    let method = request.method().as_str().to_owned();
+    let mut caller = None;
+    let answer = dispatch(app, &request, &path, &method, &mut caller).await;
+    let response = answer.unwrap_or_else(|problem| problem.to_response());
+    let route = platform::route::name(&ROUTES, &path);
+    platform::access::answered(
+        &app.store,
+        &request,
+        route,
+        caller.as_ref(),
+        response.status().as_u16(),
+    )
+    .await;
+    response
+}
+
+async fn dispatch(
+    app: &App,
+    request: &Request,
+    path: &str,
+    method: &str,
+    who: &mut Option<Caller>,
+) -> Result<Response<Body>, Problem> {
+    let (route, params) = platform::route::find(&ROUTES, method, path)?;
+    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
+    match (route.method, route.path, params.as_slice()) {
+        ("GET", "/v1/certificates", []) => list::list(app, caller, request).await,
+        ("POST", "/v1/certificates", []) => award::award(app, caller, request).await,
+        ("GET", "/v1/certificates/{id}", [id]) => {
+            let found = certificate(app, caller, id).await?;
+            Ok(platform::http::json(200, &found))
+        }
+        ("GET", "/v1/certificates/{id}/pdf", [id]) => pdf(app, caller, id).await,
+        _ => Err(Problem::not_found("no such route")),
+    }
+}
+
+/// One certificate of the caller's school; 404 for any other.
+async fn certificate(app: &App, caller: &Caller, id: &str) -> Result<Certificate, Problem> {
+    caller.require(Permission::ReadCertificates)?;
+    let valid = ulid::Ulid::from_string(id).is_ok();
+    let found = if valid {
+        app.store
+            .certificate(&caller.school, id)
+            .await
+            .map_err(store_failed)?
+    } else {
+        None
+    };
+    found.ok_or_else(|| Problem::not_found("no such certificate in your school"))
+}
+
+/// `GET /v1/certificates/{id}/pdf`: the certificate rendered from its
+/// record with the school's name and colours as they are now.
+async fn pdf(app: &App, caller: &Caller, id: &str) -> Result<Response<Body>, Problem> {
+    let found = certificate(app, caller, id).await?;
+    let (settings, policy) = app
+        .store
+        .school(&caller.school)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| Problem::forbidden("your school is not set up yet"))?;
+    let sheet = sheet(&found, &settings.name, &policy.colours);
+    let bytes = certificate::render(&sheet);
+    let name = certificate::file_name(&found.pupil_name, &found.name);
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "application/pdf")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{name}\""),
+        )
+        .body(Body::Binary(bytes))
+        .expect("a valid response"))
+}
+
+/// What a certificate shows, from its record and the school.
+pub fn sheet(
+    found: &Certificate,
+    school_name: &str,
+    colours: &domain::SchoolColours,
+) -> certificate::Sheet {
+    certificate::Sheet {
+        pupil_name: found.pupil_name.clone(),
+        award: found.name.clone(),
+        school_name: school_name.to_owned(),
+        primary: colours.primary.clone(),
+        accent: colours.accent.clone(),
+        awarded_on: found.awarded_at.date_naive(),
+        awarded_by: match &found.awarded_by {
+            store::AwardedBy::Staff { name, .. } => name.clone(),
+            store::AwardedBy::Automatic => school_name.to_owned(),
+        },
+        template: match found.template {
+            domain::CertificateTemplate::Classic => certificate::Template::Classic,
+            domain::CertificateTemplate::Bright => certificate::Template::Bright,
+            domain::CertificateTemplate::Formal => certificate::Template::Formal,
+        },
+    }
+}
+
+/// Puts a new certificate's message on the queue at once; if that fails it
+/// stays on the outbox index and the send-certificate sweep queues it.
+async fn queue(app: &App, school: &domain::SchoolId, id: &str) {
+    let message = CertificateMessage {
+        school_id: school.clone(),
+        certificate_id: id.to_owned(),
+    };
+    match app.certificates.send(message.body()).await {
+        Ok(()) => {
+            if let Err(error) = app.store.mark_certificate_queued(school, id).await {
+                tracing::warn!(error = %error, "certificate queued but left for the sweep");
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "certificate left for the sweep to queue"),
+    }
+}

@@ -1,0 +1,335 @@
+//! The certificate job: each message on the `certificates` queue names one
+//! certificate (`{"schoolId": "...", "certificateId": "..."}`); this
+//! function renders it as a PDF and emails it through SES to the staff it
+//! names. A certificate's email is claimed before it is sent and recorded
+//! as sent after, each with a condition, so a message delivered twice sends
+//! one email. A message that fails is named in the batch's failures, tried
+//! again, and after five tries lands in the dead-letter queue; the rest of
+//! its batch goes on.
+//!
+//! The same function runs every two minutes on a schedule and puts back on
+//! the queue any certificate whose first send to it failed (its item stays
+//! on the `outbox` index until its message is on the queue).
+//!
+//! Who gets the email: the pupil's form tutors (from the roster), and the
+//! member of staff who awarded it or, for one earned by points, whoever
+//! logged the behaviour that earned it. Parents follow once they can link
+//! to their children.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use chrono::{DateTime, Duration, Utc};
+use domain::SchoolId;
+use platform::ConfigError;
+use platform::queue::EventQueue;
+use serde::{Deserialize, Serialize};
+use store::{AwardedBy, Certificate, CertificateMessage, EmailClaim, EmailStatus, Store};
+
+/// How long one delivery holds a certificate's email: longer than the
+/// function may run.
+const CLAIM: Duration = Duration::minutes(2);
+
+/// Certificates younger than this are left to the function that awarded
+/// them to queue.
+const GRACE: Duration = Duration::seconds(60);
+
+/// What the function holds for its whole life: built once per cold start.
+pub struct App {
+    pub store: Store,
+    pub ses: aws_sdk_sesv2::Client,
+    /// The service's sending address.
+    pub from: String,
+    /// The SES configuration set the mail goes through, if any.
+    pub configuration_set: Option<String>,
+    /// The `certificates` queue, for the sweep.
+    pub queue: EventQueue,
+}
+
+impl App {
+    /// Reads `TABLE_NAME`, `MAIL_FROM`, `CERTIFICATES_QUEUE_URL` and,
+    /// if set, `MAIL_CONFIGURATION_SET`.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let aws = platform::config::aws().await;
+        Ok(Self {
+            store: Store::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                platform::env_var("TABLE_NAME")?,
+            ),
+            ses: aws_sdk_sesv2::Client::new(&aws),
+            from: platform::env_var("MAIL_FROM")?,
+            configuration_set: std::env::var("MAIL_CONFIGURATION_SET")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            queue: EventQueue::from_env(aws_sdk_sqs::Client::new(&aws), "CERTIFICATES_QUEUE_URL")?,
+        })
+    }
+}
+
+/// What invokes the function: a batch from the queue, or a tick.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    Tick(Tick),
+    Queue(SqsEvent),
+}
+
+/// The part of a scheduled event the sweep reads.
+#[derive(Debug, Deserialize)]
+pub struct Tick {
+    #[serde(rename = "detail-type")]
+    pub detail_type: TickKind,
+    pub time: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub enum TickKind {
+    #[serde(rename = "Scheduled Event")]
+    Scheduled,
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    pub queued: usize,
+    pub failed: usize,
+}
+
+/// How one message ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Sent before, or nobody to send it to.
+    NothingToDo,
+    /// Nobody named on it has a work email; recorded, not retried.
+    NoRecipient,
+}
+
+/// Why a message must be tried again.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("not a certificate message")]
+    Malformed,
+    #[error("no such certificate")]
+    Missing,
+    #[error("another delivery is sending it")]
+    Busy,
+    #[error("the school is not set up")]
+    NoSchool,
+    #[error("the store failed: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("the email could not be written: {0}")]
+    Letter(#[from] certificate::MailError),
+    #[error("SES refused or failed the email")]
+    Ses,
+}
+
+impl DeliveryError {
+    /// A short name for logs and alarms.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeliveryError::Malformed => "malformed",
+            DeliveryError::Missing => "missing",
+            DeliveryError::Busy => "busy",
+            DeliveryError::NoSchool => "no-school",
+            DeliveryError::Store(_) => "store",
+            DeliveryError::Letter(_) => "letter",
+            DeliveryError::Ses => "ses",
+        }
+    }
+}
+
+/// Sends each message's certificate, one after another, and names the
+/// messages to try again.
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        if let Err(error) = handle_message(app, &record).await {
+            tracing::warn!(message_id = %id, error = error.kind(), "certificate not sent; it will be tried again");
+            response.add_failure(id);
+        }
+    }
+    response
+}
+
+async fn handle_message(app: &App, record: &SqsMessage) -> Result<Delivery, DeliveryError> {
+    let message: CertificateMessage =
+        serde_json::from_str(record.body.as_deref().unwrap_or_default())
+            .map_err(|_| DeliveryError::Malformed)?;
+    deliver(app, &message, Utc::now()).await
+}
+
+/// Renders and emails one certificate, unless it was sent already.
+pub async fn deliver(
+    app: &App,
+    message: &CertificateMessage,
+    now: DateTime<Utc>,
+) -> Result<Delivery, DeliveryError> {
+    let school = &message.school_id;
+    let id = &message.certificate_id;
+    let certificate = match app
+        .store
+        .claim_certificate_email(school, id, now, CLAIM)
+        .await?
+    {
+        EmailClaim::Claimed(certificate) => *certificate,
+        EmailClaim::Done => return Ok(Delivery::NothingToDo),
+        EmailClaim::Busy => return Err(DeliveryError::Busy),
+        EmailClaim::Missing => return Err(DeliveryError::Missing),
+    };
+
+    match send(app, school, &certificate).await {
+        Ok(status) => {
+            app.store
+                .finish_certificate_email(school, id, status, Utc::now())
+                .await?;
+            tracing::info!(school = %school, certificate = %id, status = ?status, "certificate emailed");
+            Ok(match status {
+                EmailStatus::NoRecipient => Delivery::NoRecipient,
+                _ => Delivery::Sent,
+            })
+        }
+        Err(error) => {
+            if let Err(release) = app.store.release_certificate_email(school, id).await {
+                tracing::warn!(error = %release, "claim left to run out");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Renders the certificate and hands the email to SES.
+async fn send(
+    app: &App,
+    school: &SchoolId,
+    certificate: &Certificate,
+) -> Result<EmailStatus, DeliveryError> {
+    let (settings, policy) = app
+        .store
+        .school(school)
+        .await?
+        .ok_or(DeliveryError::NoSchool)?;
+    let mut to = Vec::new();
+    // The pupil's form tutors hand certificates over; whoever awarded it
+    // (or logged the behaviour that earned it) gets it too.
+    let form = app
+        .store
+        .directory_pupil(school, &certificate.pupil_id)
+        .await?
+        .and_then(|pupil| pupil.registration_group);
+    if let Some(form) = form {
+        for tutor in app.store.tutors_of(school, &form).await? {
+            to.extend(tutor.email.map(|email| email.as_str().to_owned()));
+        }
+    }
+    for staff in &certificate.notify {
+        if let Some(member) = app.store.staff_member(school, staff).await?
+            && let Some(email) = member.email
+        {
+            to.push(email.as_str().to_owned());
+        }
+    }
+    to.sort();
+    to.dedup();
+    if to.is_empty() {
+        return Ok(EmailStatus::NoRecipient);
+    }
+
+    let sheet = sheet(certificate, &settings.name, &policy.colours);
+    let pdf = certificate::render(&sheet);
+    let letter = certificate::Letter {
+        from: app.from.clone(),
+        to,
+        subject: format!(
+            "Certificate: {} for {}",
+            certificate.name, certificate.pupil_name
+        ),
+        text: format!(
+            "{} has been awarded the certificate \"{}\" at {}.\n\n\
+             It is attached, ready to print and hand over.\n",
+            certificate.pupil_name, certificate.name, settings.name
+        ),
+        file_name: certificate::file_name(&certificate.pupil_name, &certificate.name),
+        pdf,
+    };
+    let raw = certificate::letter_bytes(&letter)?;
+    let content = EmailContent::builder()
+        .raw(
+            RawMessage::builder()
+                .data(Blob::new(raw))
+                .build()
+                .map_err(|_| DeliveryError::Ses)?,
+        )
+        .build();
+    app.ses
+        .send_email()
+        .from_email_address(&app.from)
+        .set_configuration_set_name(app.configuration_set.clone())
+        .content(content)
+        .send()
+        .await
+        .map_err(|error| {
+            tracing::error!(
+                error = %aws_sdk_sesv2::error::DisplayErrorContext(&error),
+                "SES did not take a certificate email"
+            );
+            DeliveryError::Ses
+        })?;
+    Ok(EmailStatus::Sent)
+}
+
+/// What a certificate shows, from its record and the school.
+pub fn sheet(
+    certificate: &Certificate,
+    school_name: &str,
+    colours: &domain::SchoolColours,
+) -> certificate::Sheet {
+    certificate::Sheet {
+        pupil_name: certificate.pupil_name.clone(),
+        award: certificate.name.clone(),
+        school_name: school_name.to_owned(),
+        primary: colours.primary.clone(),
+        accent: colours.accent.clone(),
+        awarded_on: certificate.awarded_at.date_naive(),
+        awarded_by: match &certificate.awarded_by {
+            AwardedBy::Staff { name, .. } => name.clone(),
+            AwardedBy::Automatic => school_name.to_owned(),
+        },
+        template: match certificate.template {
+            domain::CertificateTemplate::Classic => certificate::Template::Classic,
+            domain::CertificateTemplate::Bright => certificate::Template::Bright,
+            domain::CertificateTemplate::Formal => certificate::Template::Formal,
+        },
+    }
+}
+
+/// Puts back on the queue the certificates awarded before `now` less a
+/// grace period whose message never reached it.
+pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport, store::StoreError> {
+    let waiting = app.store.unqueued_certificates(now - GRACE, 100).await?;
+    let mut report = SweepReport::default();
+    for message in waiting {
+        match app.queue.send(message.body()).await {
+            Ok(()) => {
+                app.store
+                    .mark_certificate_queued(&message.school_id, &message.certificate_id)
+                    .await?;
+                report.queued += 1;
+            }
+            Err(error) => {
+                tracing::warn!(school = %message.school_id, error = %error, "certificate still not queued");
+                report.failed += 1;
+            }
+        }
+    }
+    if report.queued + report.failed > 0 {
+        tracing::info!(
+            queued = report.queued,
+            failed = report.failed,
+            "unqueued certificates swept"
+        );
+    }
+    Ok(report)
+}
