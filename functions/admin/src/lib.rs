@@ -22,7 +22,7 @@ mod staff;
 mod support;
 
 use domain::Permission;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route};
 use store::Store;
 
@@ -105,33 +105,24 @@ impl App {
 
 /// Answers one request. Every failure becomes a problem+json answer.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let path = request.raw_http_path().to_owned();
-    let method = request.method().as_str().to_owned();
-    let mut caller = None;
-    let answer = dispatch(app, &request, &path, &method, &mut caller).await;
-    let response = answer.unwrap_or_else(|problem| problem.to_response());
-    let route = platform::route::name(&ROUTES, &path);
-    platform::access::answered(
-        &app.store,
-        &request,
-        route,
-        caller.as_ref(),
-        response.status().as_u16(),
-    )
-    .await;
-    response
+    app.gate
+        .serve(
+            &app.store,
+            &ROUTES,
+            &request,
+            async |route, params, caller| dispatch(app, &request, route, params, caller).await,
+        )
+        .await
 }
 
 async fn dispatch(
     app: &App,
     request: &Request,
-    path: &str,
-    method: &str,
-    who: &mut Option<Caller>,
+    route: &Route,
+    params: &[&str],
+    caller: &Caller,
 ) -> Result<Response<Body>, Problem> {
-    let (route, params) = platform::route::find(&ROUTES, method, path)?;
-    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
-    match (route.method, route.path, params.as_slice()) {
+    match (route.method, route.path, params) {
         (_, "/v1/admin/staff", []) => staff::list(app, caller, request).await,
         ("PUT", "/v1/admin/staff/{staffId}/roles/{role}", [staff, role]) => {
             roles::grant(app, caller, request, staff, role).await

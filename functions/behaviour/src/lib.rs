@@ -14,7 +14,7 @@ mod log;
 mod withdraw;
 
 use domain::{Permission, Scope};
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use platform::queue::EventQueue;
 use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route, store_failed};
 use store::{ClassRoster, SchoolSettings, Store};
@@ -50,6 +50,9 @@ const BODY_LIMIT: usize = 16 * 1024;
 pub struct App {
     pub store: Store,
     pub events: EventQueue,
+    /// The `certificates` queue, where a certificate a behaviour earns goes
+    /// to be emailed.
+    pub certificates: EventQueue,
     pub gate: Gate,
     pub cursors: CursorSigner,
 }
@@ -67,6 +70,10 @@ impl App {
                 aws_sdk_sqs::Client::new(&aws),
                 "BEHAVIOUR_EVENTS_QUEUE_URL",
             )?,
+            certificates: EventQueue::from_env(
+                aws_sdk_sqs::Client::new(&aws),
+                "CERTIFICATES_QUEUE_URL",
+            )?,
             gate: Gate::from_env()?,
             cursors: CursorSigner::from_env()?,
         })
@@ -75,33 +82,24 @@ impl App {
 
 /// Answers one request. Every failure becomes a problem+json answer.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let path = request.raw_http_path().to_owned();
-    let method = request.method().as_str().to_owned();
-    let mut caller = None;
-    let answer = dispatch(app, &request, &path, &method, &mut caller).await;
-    let response = answer.unwrap_or_else(|problem| problem.to_response());
-    let route = platform::route::name(&ROUTES, &path);
-    platform::access::answered(
-        &app.store,
-        &request,
-        route,
-        caller.as_ref(),
-        response.status().as_u16(),
-    )
-    .await;
-    response
+    app.gate
+        .serve(
+            &app.store,
+            &ROUTES,
+            &request,
+            async |route, params, caller| dispatch(app, &request, route, params, caller).await,
+        )
+        .await
 }
 
 async fn dispatch(
     app: &App,
     request: &Request,
-    path: &str,
-    method: &str,
-    who: &mut Option<Caller>,
+    route: &Route,
+    params: &[&str],
+    caller: &Caller,
 ) -> Result<Response<Body>, Problem> {
-    let (route, params) = platform::route::find(&ROUTES, method, path)?;
-    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
-    match (route.method, route.path, params.as_slice()) {
+    match (route.method, route.path, params) {
         ("POST", "/v1/behaviours", []) => log::log(app, caller, request).await,
         ("GET", "/v1/behaviours", []) => list::list(app, caller, request).await,
         (_, "/v1/behaviours/{id}/withdraw", [id]) => {

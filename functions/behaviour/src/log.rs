@@ -240,26 +240,6 @@ fn answer(outcomes: &[PupilOutcome], replayed: bool) -> Response<Body> {
     response
 }
 
-/// The `certificates` queue, read from `CERTIFICATES_QUEUE_URL` on first
-/// use. Without it (a test that builds [`App`] by hand) new certificates
-/// wait on the outbox index for the send-certificate sweep.
-static CERTIFICATES: tokio::sync::OnceCell<Option<platform::queue::EventQueue>> =
-    tokio::sync::OnceCell::const_new();
-
-async fn certificates_queue() -> Option<&'static platform::queue::EventQueue> {
-    CERTIFICATES
-        .get_or_init(|| async {
-            let url = std::env::var("CERTIFICATES_QUEUE_URL").ok()?;
-            let aws = platform::config::aws().await;
-            Some(platform::queue::EventQueue::new(
-                aws_sdk_sqs::Client::new(&aws),
-                url,
-            ))
-        })
-        .await
-        .as_ref()
-}
-
 /// After behaviours are written: every pupil whose points this cycle reached
 /// a certificate rule they do not hold yet earns it, and it is queued to be
 /// emailed. A failure here never fails the request: the behaviours are
@@ -325,14 +305,11 @@ async fn earn_certificates(
 /// Puts a new certificate on the queue at once; if that fails it stays on
 /// the outbox index and the send-certificate sweep queues it.
 async fn queue_certificate(app: &App, school: &domain::SchoolId, id: &str) {
-    let Some(queue) = certificates_queue().await else {
-        return;
-    };
     let message = store::CertificateMessage {
         school_id: school.clone(),
         certificate_id: id.to_owned(),
     };
-    match queue.send(message.body()).await {
+    match app.certificates.send(message.body()).await {
         Ok(()) => {
             if let Err(error) = app.store.mark_certificate_queued(school, id).await {
                 tracing::warn!(error = %error, "certificate queued but left for the sweep");

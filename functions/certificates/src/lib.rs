@@ -14,7 +14,7 @@ mod award;
 mod list;
 
 use domain::Permission;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use platform::queue::EventQueue;
 use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route, store_failed};
 use store::{Certificate, CertificateMessage, Store};
@@ -76,33 +76,24 @@ impl App {
 
 /// Answers one request. Every failure becomes a problem+json answer.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let path = request.raw_http_path().to_owned();
-    let method = request.method().as_str().to_owned();
-    let mut caller = None;
-    let answer = dispatch(app, &request, &path, &method, &mut caller).await;
-    let response = answer.unwrap_or_else(|problem| problem.to_response());
-    let route = platform::route::name(&ROUTES, &path);
-    platform::access::answered(
-        &app.store,
-        &request,
-        route,
-        caller.as_ref(),
-        response.status().as_u16(),
-    )
-    .await;
-    response
+    app.gate
+        .serve(
+            &app.store,
+            &ROUTES,
+            &request,
+            async |route, params, caller| dispatch(app, &request, route, params, caller).await,
+        )
+        .await
 }
 
 async fn dispatch(
     app: &App,
     request: &Request,
-    path: &str,
-    method: &str,
-    who: &mut Option<Caller>,
+    route: &Route,
+    params: &[&str],
+    caller: &Caller,
 ) -> Result<Response<Body>, Problem> {
-    let (route, params) = platform::route::find(&ROUTES, method, path)?;
-    let caller = who.insert(app.gate.admit(&app.store, request, route.access).await?);
-    match (route.method, route.path, params.as_slice()) {
+    match (route.method, route.path, params) {
         ("GET", "/v1/certificates", []) => list::list(app, caller, request).await,
         ("POST", "/v1/certificates", []) => award::award(app, caller, request).await,
         ("GET", "/v1/certificates/{id}", [id]) => {

@@ -69,9 +69,14 @@ impl Harness {
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };
+        // The behaviour function's certificates queue is one that does not
+        // exist: its send fails, as a real one may, and the certificate
+        // waits on the outbox for the sweep.
+        let missing_queue = format!("{}-missing", certificates_queue.url);
         let behaviour = behaviour::App {
             store: table.store.clone(),
             events: EventQueue::new(events.client.clone(), events.url.clone()),
+            certificates: EventQueue::new(certificates_queue.client.clone(), missing_queue),
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };

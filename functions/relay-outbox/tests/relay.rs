@@ -31,7 +31,8 @@ async fn world_with_failing_sends() -> World {
     let broken = format!("{}-missing", queue.url);
     let app = App {
         store: table.store.clone(),
-        events: EventQueue::new(queue.client.clone(), broken),
+        events: EventQueue::new(queue.client.clone(), broken.clone()),
+        certificates: EventQueue::new(queue.client.clone(), broken),
         gate: platform::Gate::new(key.verifier()),
         cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
     };

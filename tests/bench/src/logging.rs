@@ -109,6 +109,7 @@ impl Bench {
         let app = App {
             store: Store::new(self.dynamo.clone(), &table.name),
             events: EventQueue::new(self.sqs.clone(), queue.url.clone()),
+            certificates: EventQueue::new(self.sqs.clone(), queue.url.clone()),
             gate: platform::Gate::new(self.key.verifier()),
             cursors: CursorSigner::new(CURSOR_KEY)
                 .expect("the benchmark's cursor key is long enough"),

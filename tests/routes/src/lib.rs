@@ -161,9 +161,14 @@ impl Stack {
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };
+        let certificates_queue = TestQueue::create().await;
         let behaviour = behaviour::App {
             store: table.store.clone(),
             events: EventQueue::new(queue.client.clone(), queue.url.clone()),
+            certificates: EventQueue::new(
+                certificates_queue.client.clone(),
+                certificates_queue.url.clone(),
+            ),
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };

@@ -40,6 +40,12 @@ impl Harness {
         let app = App {
             store: table.store.clone(),
             events: EventQueue::new(queue.client.clone(), url),
+            // No certificates queue: a certificate earned here waits on the
+            // outbox, and the events queue holds behaviour events only.
+            certificates: EventQueue::new(
+                queue.client.clone(),
+                format!("{}-no-certificates", queue.url),
+            ),
             gate: platform::Gate::new(key.verifier()),
             cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
         };

@@ -42,9 +42,11 @@ impl Harness {
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };
+        let certificates = TestQueue::create().await;
         let behaviour = behaviour::App {
             store: table.store.clone(),
             events: EventQueue::new(queue.client.clone(), queue.url.clone()),
+            certificates: EventQueue::new(certificates.client.clone(), certificates.url.clone()),
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
         };

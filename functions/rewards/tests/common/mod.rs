@@ -34,6 +34,7 @@ impl Harness {
     pub async fn for_school(id: &str) -> Self {
         let table = TestTable::create().await;
         let queue = TestQueue::create().await;
+        let certificates = TestQueue::create().await;
         let key = SigningKey::generate();
         let school =
             testkit::seed_school(&table.store, &SchoolId::parse(id).unwrap(), "Riverside").await;
@@ -41,6 +42,10 @@ impl Harness {
             behaviour: behaviour::App {
                 store: table.store.clone(),
                 events: EventQueue::new(queue.client.clone(), queue.url.clone()),
+                certificates: EventQueue::new(
+                    certificates.client.clone(),
+                    certificates.url.clone(),
+                ),
                 gate: platform::Gate::new(key.verifier()),
                 cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
             },
