@@ -11,6 +11,9 @@
 //! the queue any certificate whose first send to it failed (its item stays
 //! on the `outbox` index until its message is on the queue).
 //!
+//! A second schedule, every half hour, runs the daily green-streak check
+//! ([`streaks`]).
+//!
 //! Who gets the email: the pupil's form tutors (from the roster), and the
 //! member of staff who awarded it or, for one earned by points, whoever
 //! logged the behaviour that earned it. Parents follow once they can link
@@ -25,6 +28,8 @@ use platform::ConfigError;
 use platform::queue::EventQueue;
 use serde::{Deserialize, Serialize};
 use store::{AwardedBy, Certificate, CertificateMessage, EmailClaim, EmailStatus, Store};
+
+pub mod streaks;
 
 /// How long one delivery holds a certificate's email: longer than the
 /// function may run.
@@ -66,10 +71,12 @@ impl App {
     }
 }
 
-/// What invokes the function: a batch from the queue, or a tick.
+/// What invokes the function: a batch from the queue, a tick, or the
+/// streak schedule.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Invocation {
+    StreakCheck(streaks::StreakCheck),
     Tick(Tick),
     Queue(SqsEvent),
 }

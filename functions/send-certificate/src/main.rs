@@ -14,6 +14,12 @@ async fn main() -> Result<(), Error> {
                 Invocation::Queue(batch) => Ok::<_, Error>(serde_json::to_value(
                     send_certificate::handle(app, batch).await,
                 )?),
+                Invocation::StreakCheck(_) => {
+                    let report =
+                        send_certificate::streaks::check_green_streaks(app, chrono::Utc::now())
+                            .await?;
+                    Ok(serde_json::to_value(report)?)
+                }
                 Invocation::Tick(tick) => {
                     let report = send_certificate::sweep(app, tick.time).await?;
                     if report.failed > 0 {

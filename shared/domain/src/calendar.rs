@@ -1,7 +1,8 @@
 //! Which school day a moment belongs to. A school's day runs midnight to
-//! midnight in its own time zone, across clock changes.
+//! midnight in its own time zone, across clock changes. School days are the
+//! weekdays: the calendar knows no holidays.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// The school-local date of an instant.
@@ -31,10 +32,32 @@ pub fn earliest_allowed(now: DateTime<Utc>, zone: Tz, days_back: u16) -> DateTim
     start_of_day(first, zone)
 }
 
+/// Whether pupils are in school on a date: Monday to Friday.
+pub fn is_school_day(date: NaiveDate) -> bool {
+    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The school days from `first` to `last`, both included, in order.
+pub fn school_days(first: NaiveDate, last: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    first
+        .iter_days()
+        .take_while(move |date| *date <= last)
+        .filter(|date| is_school_day(*date))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono_tz::Europe::London;
+
+    #[test]
+    fn weekends_are_not_school_days() {
+        let friday = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let days: Vec<_> = school_days(friday, monday).collect();
+        assert_eq!(days, vec![friday, monday]);
+        assert_eq!(school_days(monday, friday).count(), 0);
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -15,6 +15,7 @@ pub mod light;
 pub mod password;
 pub mod policy;
 pub mod role;
+pub mod streak;
 
 pub use behaviour::{Behaviour, Note, Reason, Withdrawal};
 pub use email::{Email, EmailError};
@@ -28,3 +29,4 @@ pub use policy::{
     Term, Triggers,
 };
 pub use role::{Permission, Role, Roles, Scope};
+pub use streak::{Streak, StreakHistory};

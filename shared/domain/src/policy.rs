@@ -202,7 +202,8 @@ pub enum CertificateTrigger {
     /// Reaching this many points in the current points cycle.
     #[serde(rename_all = "camelCase")]
     Points { threshold: i32 },
-    /// Ending this many school days in a row on the first stage of the ladder.
+    /// This many school days in a row with no negative behaviour standing
+    /// ([`crate::streak`]).
     #[serde(rename_all = "camelCase")]
     GreenStreak { school_days: u16 },
 }
@@ -415,6 +416,25 @@ impl Policy {
         }
     }
 
+    /// The first date of the points cycle `date` falls in; none when points
+    /// never reset.
+    pub fn cycle_start(&self, date: NaiveDate) -> Option<NaiveDate> {
+        if self.points_cycle == PointsCycle::Never {
+            return None;
+        }
+        let cycle = self.cycle_at(date);
+        let mut start = date;
+        // A cycle is at most a school year long.
+        for _ in 0..400 {
+            let before = start.pred_opt()?;
+            if self.cycle_at(before) != cycle {
+                break;
+            }
+            start = before;
+        }
+        Some(start)
+    }
+
     /// The slug of the term a date falls in, within its school year.
     fn term_at(&self, year: i32, date: NaiveDate) -> String {
         let mut own: Vec<&Term> = self
@@ -574,6 +594,17 @@ mod tests {
         assert_eq!(policy.cycle_at(day(2026, 8, 31)), "2025-26");
         assert_eq!(policy.cycle_at(day(2026, 9, 1)), "2026-27");
         assert_eq!(policy.cycle_at(day(2099, 12, 1)), "2099-00");
+    }
+
+    #[test]
+    fn a_cycle_starts_on_its_first_date() {
+        let mut policy = Policy::default_for_new_school();
+        assert_eq!(policy.cycle_start(day(2026, 12, 3)), Some(day(2026, 9, 1)));
+        assert_eq!(policy.cycle_start(day(2026, 9, 1)), Some(day(2026, 9, 1)));
+        policy.points_cycle = PointsCycle::Term;
+        assert_eq!(policy.cycle_start(day(2027, 2, 10)), Some(day(2027, 1, 1)));
+        policy.points_cycle = PointsCycle::Never;
+        assert_eq!(policy.cycle_start(day(2027, 2, 10)), None);
     }
 
     #[test]

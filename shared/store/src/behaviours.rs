@@ -17,7 +17,7 @@
 //! The plan comes from the command alone, so whoever finishes a command
 //! splits it as its first writer did.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -265,8 +265,14 @@ struct LightItem {
     version: u64,
 }
 
+/// How many lesson dates of negative behaviour a pupil's totals keep; older
+/// ones are dropped and, when needed, found on the pupil's timeline.
+const NEGATIVE_DATES_KEPT: usize = 32;
+
 /// A pupil's all-time points, with how many positive and negative
-/// behaviours they earned them in (hand awards move the points only).
+/// behaviours they earned them in (hand awards move the points only), and
+/// how many negatives stand on each of their latest lesson dates with any,
+/// for green streaks.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TotalsItem {
@@ -276,6 +282,10 @@ pub(crate) struct TotalsItem {
     pub points: i64,
     positives: u64,
     negatives: u64,
+    /// Live negatives by ISO lesson date, so a withdrawal of the latest
+    /// one uncovers the one before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    negative_dates: BTreeMap<String, u64>,
     pub version: u64,
 }
 
@@ -288,6 +298,49 @@ impl TotalsItem {
             ..Self::default()
         }
     }
+
+    pub(crate) fn pupil_id(&self) -> &str {
+        &self.pupil_id
+    }
+
+    /// What the totals know of the pupil's latest standing negative.
+    pub(crate) fn last_negative(&self) -> LastNegative {
+        let dated: u64 = self.negative_dates.values().sum();
+        let latest = self
+            .negative_dates
+            .keys()
+            .next_back()
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        match latest {
+            Some(date) => LastNegative::On(date),
+            // Negatives logged before dates were kept, or whose dates were
+            // dropped as old: the timeline has them.
+            None if self.negatives > dated => LastNegative::Undated,
+            None => LastNegative::None,
+        }
+    }
+
+    /// Counts a negative in (`sign` 1) or out (`sign` -1) of its lesson date.
+    fn date_negative(&mut self, date: NaiveDate, sign: i64) {
+        let day = date.to_string();
+        let count = self.negative_dates.entry(day.clone()).or_default();
+        *count = count.saturating_add_signed(sign);
+        if *count == 0 {
+            self.negative_dates.remove(&day);
+        }
+        while self.negative_dates.len() > NEGATIVE_DATES_KEPT {
+            self.negative_dates.pop_first();
+        }
+    }
+}
+
+/// A pupil's latest standing negative behaviour, as their totals know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LastNegative {
+    None,
+    On(NaiveDate),
+    /// There is one, but its date is only on the timeline.
+    Undated,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1208,6 +1261,9 @@ fn count(mut total: TotalsItem, behaviour: &Behaviour, sign: i64) -> TotalsItem 
         &mut total.negatives
     };
     *counter = counter.saturating_add_signed(sign);
+    if !behaviour.positive {
+        total.date_negative(behaviour.lesson_date, sign);
+    }
     total.version += 1;
     total
 }

@@ -1,10 +1,12 @@
-//! Pupils' certificates: earned once per rule and points cycle, or awarded
-//! by hand, then queued to be rendered and emailed.
+//! Pupils' certificates: earned once per rule and points cycle (points
+//! rules) or per streak (green-streak rules, [`crate::streaks`]), or
+//! awarded by hand, then queued to be rendered and emailed.
 //!
 //! | item | pk | sk |
 //! | --- | --- | --- |
 //! | certificate | `S#<school>#CERTIFICATE#<id>` | `CERTIFICATE` |
-//! | earned mark, one per pupil, rule and cycle | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<cycle>` |
+//! | earned mark, one per pupil, points rule and cycle | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<cycle>` |
+//! | earned mark, one per pupil, streak rule and streak | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<first day>` |
 //! | hand award's request record | `S#<school>#REQUEST#<request id>` | `CERTIFICATE` |
 //!
 //! A certificate and its earned mark are written in one transaction, each
@@ -212,7 +214,7 @@ fn certificate_pk(school: &SchoolId, id: &str) -> String {
     format!("S#{school}#CERTIFICATE#{id}")
 }
 
-fn earned_sk(rule: &str, cycle: &str) -> String {
+pub(crate) fn earned_sk(rule: &str, cycle: &str) -> String {
     format!("EARNED#{rule}#{cycle}")
 }
 
@@ -260,12 +262,27 @@ impl Store {
             .rule_id
             .clone()
             .ok_or_else(|| StoreError::Corrupt("an earned certificate names its rule".into()))?;
+        let mark = earned_sk(&rule, &certificate.cycle);
+        self.earn_marked(school, certificate, mark, Vec::new())
+            .await
+    }
+
+    /// Writes a certificate with its earned mark `mark` and any `more`
+    /// writes in one transaction, only if the mark is absent and every
+    /// other condition holds.
+    pub(crate) async fn earn_marked(
+        &self,
+        school: &SchoolId,
+        certificate: Certificate,
+        mark: String,
+        more: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<Earned, StoreError> {
         let mark = serde_dynamo::to_item(EarnedItem {
             pk: keys::pupil(school, &certificate.pupil_id),
-            sk: earned_sk(&rule, &certificate.cycle),
+            sk: mark,
             certificate_id: certificate.id.clone(),
         })?;
-        let writes = vec![
+        let mut writes = vec![
             conditional_put(&self.table, mark, "attribute_not_exists(pk)", vec![])?,
             conditional_put(
                 &self.table,
@@ -274,6 +291,7 @@ impl Store {
                 vec![],
             )?,
         ];
+        writes.extend(more);
         if self.transact(writes).await? {
             Ok(Earned::New(Box::new(certificate)))
         } else {

@@ -26,6 +26,7 @@ pub mod roster;
 pub mod roster_sync;
 pub mod school;
 pub mod staff;
+pub mod streaks;
 
 mod dynamo;
 
@@ -67,6 +68,7 @@ pub use roster_sync::{
 };
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
 pub use staff::{StaffEntry, StaffMember};
+pub use streaks::StreakStanding;
 
 /// The table and the client that reaches it. Cheap to clone.
 #[derive(Clone)]
