@@ -262,23 +262,31 @@ async fn earn_certificates(
         .min();
     let Some(lowest) = lowest else { return };
 
+    let pupils: Vec<PupilId> = outcomes
+        .iter()
+        .map(|o| o.behaviour.pupil_id.clone())
+        .collect();
+    let points = match app.store.cycle_points(&caller.school, &pupils, cycle).await {
+        Ok(points) => points,
+        Err(error) => {
+            tracing::warn!(error = %error, "certificates not checked; the next behaviour checks again");
+            return;
+        }
+    };
+
     let policy = std::sync::Arc::new(policy.clone());
     let mut checks = tokio::task::JoinSet::new();
-    for outcome in outcomes {
+    for (pupil, this_cycle) in points.into_iter().filter(|(_, p)| *p >= lowest) {
         let (store, policy) = (app.store.clone(), policy.clone());
         let (school, staff) = (caller.school.clone(), caller.user.clone());
-        let (pupil, cycle) = (outcome.behaviour.pupil_id.clone(), cycle.to_owned());
+        let cycle = cycle.to_owned();
         checks.spawn(async move {
-            let points = store.pupil_points(&school, &pupil, &cycle).await?;
-            if points.this_cycle < lowest {
-                return Ok(Vec::new());
-            }
             store
                 .earn_points_certificates(
                     &school,
                     &policy,
                     &pupil,
-                    points.this_cycle,
+                    this_cycle,
                     &cycle,
                     &staff,
                     Utc::now().trunc_subsecs(3),
