@@ -110,7 +110,11 @@ teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING
 # local router) answers 404 itself, so the function never gets to say 405.
 # run_schemathesis TOKEN [schemathesis run flags...]
 # A response may take as long as API Gateway waits for a function (29 s of its
-# 30): the emulator is slow under load, and a hang still fails.
+# 30): the emulator is slow under load, and a hang still fails. A request the
+# local stack never answers is sent again, twice at most: two of seven runs here
+# saw one stall for some 40 s in `cargo lambda watch` (not in the emulator, which
+# goes on answering, nor in an AWS call, which gives up after 8 s); a stall that
+# outlasts the retries still fails the run.
 run_schemathesis() {
   local token="$1"; shift
   local config=()
@@ -122,6 +126,7 @@ run_schemathesis() {
     --exclude-checks unsupported_method \
     --max-examples "$SCHEMATHESIS_EXAMPLES" \
     --request-timeout 30 \
+    --request-retries 2 \
     --max-response-time 29 \
     --workers 1 \
     --seed "$SCHEMATHESIS_SEED" \
