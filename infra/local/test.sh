@@ -46,8 +46,21 @@ on_failure_show_logs() {
   "$@" || status=$?
   if ((status != 0)); then
     show_service_logs all
+    show_test_failures
     fail "$* failed (exit $status)"
   fi
+}
+
+# show_test_failures: what made cargo test fail, last, so that the tail of a CI log
+# names it: compile errors, the panics of failed tests and the list of them.
+show_test_failures() {
+  local log="$RUN_DIR/cargo-test.log"
+  [[ -f "$log" ]] || return 0
+  printf '\n---- what failed in cargo test ----\n' >&2
+  grep -E -A12 '^error(\[E[0-9]+\])?: ' "$log" | head -n 80 >&2 || true
+  grep -E -A8 "^thread '.*' .*panicked at" "$log" | head -n 120 >&2 || true
+  grep -E '^test .* FAILED$|^    [a-z_:0-9]+$' "$log" | sort -u | head -n 40 >&2 || true
+  printf -- '---- end of what failed ----\n' >&2
 }
 
 rm -rf "$RUN_DIR"
