@@ -1,6 +1,7 @@
 //! The admin function: a school's leaders see their staff, grant and remove
 //! roles, disable and re-enable accounts, let vendor support in for a while,
-//! and read the audit log of who did what.
+//! and read the audit log of who did what. Every member of staff also
+//! chooses here which emails the service sends them.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -13,10 +14,13 @@
 //! | `GET /v1/admin/support-grants` | the school's grants, newest first |
 //! | `POST /v1/admin/support-grants/{id}/end` | end a grant now |
 //! | `GET /v1/admin/audit` | the audit log, newest first, filtered and paged |
+//! | `GET /v1/admin/me/notifications` | which emails the caller gets |
+//! | `PUT /v1/admin/me/notifications` | switch the caller's emails on or off |
 
 mod accounts;
 mod audit;
 mod change;
+mod notifications;
 mod roles;
 mod staff;
 mod support;
@@ -26,11 +30,12 @@ use lambda_http::{Body, Request, Response};
 use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route};
 use store::Store;
 
+pub use notifications::NotificationsView;
 pub use staff::{StaffStatus, StaffView};
 pub use support::GrantView;
 
 /// Every route this function answers, with who may call it.
-pub const ROUTES: [Route; 9] = [
+pub const ROUTES: [Route; 11] = [
     Route::new(
         "GET",
         "/v1/admin/staff",
@@ -75,6 +80,16 @@ pub const ROUTES: [Route; 9] = [
         "GET",
         "/v1/admin/audit",
         Access::Needs(Permission::ReadAudit),
+    ),
+    Route::new(
+        "GET",
+        "/v1/admin/me/notifications",
+        Access::Needs(Permission::ManageOwnNotifications),
+    ),
+    Route::new(
+        "PUT",
+        "/v1/admin/me/notifications",
+        Access::Needs(Permission::ManageOwnNotifications),
     ),
 ];
 
@@ -142,6 +157,12 @@ async fn dispatch(
             support::end(app, caller, request, id).await
         }
         (_, "/v1/admin/audit", []) => audit::list(app, caller, request).await,
+        ("GET", "/v1/admin/me/notifications", []) => {
+            notifications::read(app, caller, request).await
+        }
+        ("PUT", "/v1/admin/me/notifications", []) => {
+            notifications::change(app, caller, request).await
+        }
         _ => Err(Problem::not_found("no such route")),
     }
 }

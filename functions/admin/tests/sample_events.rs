@@ -10,8 +10,9 @@ use common::*;
 use serde_json::Value;
 
 /// The samples, in an order that works one after the other: a role granted
-/// then removed, an account turned off then on, a grant made then ended.
-const SAMPLES: [&str; 9] = [
+/// then removed, an account turned off then on, a grant made then ended,
+/// the caller's emails read then switched off.
+const SAMPLES: [&str; 11] = [
     "admin-list-staff.json",
     "admin-grant-role.json",
     "admin-remove-role.json",
@@ -21,6 +22,8 @@ const SAMPLES: [&str; 9] = [
     "admin-list-support-grants.json",
     "admin-end-support-grant.json",
     "admin-audit.json",
+    "admin-get-notifications.json",
+    "admin-set-notifications.json",
 ];
 
 /// The member of staff the samples name: the demo school's teacher.
@@ -101,6 +104,8 @@ async fn each_route_sample_is_answered() {
         grants,
         end,
         audit,
+        notifications,
+        switch_off,
     ] = SAMPLES.map(|name| signed(&h, name));
 
     let staff = invoke(&h, &list).await;
@@ -159,6 +164,13 @@ async fn each_route_sample_is_answered() {
         .filter_map(|record| record["action"].as_str())
         .collect();
     assert_eq!(actions, BTreeSet::from(["role.granted", "role.removed"]));
+
+    let mine = invoke(&h, &notifications).await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(mine.body, serde_json::json!({ "weeklySummary": true }));
+    let off = invoke(&h, &switch_off).await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(off.body, serde_json::json!({ "weeklySummary": false }));
 }
 
 #[test]

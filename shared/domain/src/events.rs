@@ -21,6 +21,21 @@ pub struct BehaviourFact {
     pub occurred_at: DateTime<Utc>,
     pub lesson_date: NaiveDate,
     pub logged_by: StaffId,
+    /// The pupil's year group when the behaviour was logged, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_group: Option<String>,
+    /// The pupil's house when the behaviour was logged, if they had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub house: Option<String>,
+}
+
+impl BehaviourFact {
+    /// The fact with the pupil's year and house when it was logged.
+    pub fn placed(mut self, year_group: Option<String>, house: Option<String>) -> Self {
+        self.year_group = year_group;
+        self.house = house;
+        self
+    }
 }
 
 impl From<&Behaviour> for BehaviourFact {
@@ -35,6 +50,8 @@ impl From<&Behaviour> for BehaviourFact {
             occurred_at: b.occurred_at,
             lesson_date: b.lesson_date,
             logged_by: b.logged_by.clone(),
+            year_group: None,
+            house: None,
         }
     }
 }
@@ -43,6 +60,9 @@ impl From<&Behaviour> for BehaviourFact {
 /// request that produced it, so a consumer that sees it twice can tell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+// A withdrawal carries one whole fact inline; events are read one message at
+// a time, so the size of the larger variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum BehaviourEvent {
     /// Behaviours were logged, for one pupil or many.
     #[serde(rename = "behaviour.logged", rename_all = "camelCase")]

@@ -8,10 +8,12 @@
 
 pub mod behaviour;
 pub mod calendar;
+pub mod charts;
 pub mod email;
 pub mod events;
 pub mod ids;
 pub mod light;
+pub mod notification;
 pub mod password;
 pub mod policy;
 pub mod role;
@@ -22,6 +24,7 @@ pub use email::{Email, EmailError};
 pub use events::{BehaviourEvent, BehaviourFact};
 pub use ids::{BehaviourId, BehaviourTypeId, ClassId, IdError, PupilId, SchoolId, StaffId};
 pub use light::{Light, LightEntry};
+pub use notification::{Notification, NotificationKind};
 pub use password::{PasswordError, check_new_password};
 pub use policy::{
     BehaviourType, CertificateRule, CertificateTemplate, CertificateTrigger, DetentionTrigger,

@@ -435,8 +435,22 @@ impl Policy {
         Some(start)
     }
 
+    /// The term a school date falls in, as people name it, with its school
+    /// year: "Autumn 2026-27", or the school's own term name such as
+    /// "Trinity term 2026-27". Terms are found as [`Policy::cycle_at`]
+    /// finds them, whatever the points cycle, so charts can count by term.
+    pub fn term_name(&self, date: NaiveDate) -> String {
+        let year = school_year(date);
+        format!("{} {}", self.term_title(year, date), year_name(year))
+    }
+
     /// The slug of the term a date falls in, within its school year.
     fn term_at(&self, year: i32, date: NaiveDate) -> String {
+        slug(&self.term_title(year, date))
+    }
+
+    /// The name of the term a date falls in, within its school year.
+    fn term_title(&self, year: i32, date: NaiveDate) -> String {
         let mut own: Vec<&Term> = self
             .terms
             .iter()
@@ -445,17 +459,17 @@ impl Policy {
         own.sort_by_key(|t| t.starts);
         if let Some(first) = own.first() {
             let current = own.iter().rev().find(|t| t.starts <= date).unwrap_or(first);
-            return slug(&current.name);
+            return current.name.clone();
         }
 
         let summer = easter_sunday(year + 1) + Duration::days(1);
         let spring = NaiveDate::from_ymd_opt(year + 1, 1, 1).expect("1 January exists");
         if date >= summer {
-            "summer".into()
+            "Summer".into()
         } else if date >= spring {
-            "spring".into()
+            "Spring".into()
         } else {
-            "autumn".into()
+            "Autumn".into()
         }
     }
 
@@ -652,6 +666,27 @@ mod tests {
         assert_eq!(policy.cycle_at(day(2027, 5, 1)), "2026-27-trinity-term");
         // A year the school has not set falls back to the defaults.
         assert_eq!(policy.cycle_at(day(2027, 9, 6)), "2027-28-autumn");
+    }
+
+    #[test]
+    fn terms_are_named_whatever_the_points_cycle() {
+        let mut policy = Policy::default_for_new_school();
+        assert_eq!(policy.points_cycle, PointsCycle::Year);
+        assert_eq!(policy.term_name(day(2026, 9, 7)), "Autumn 2026-27");
+        assert_eq!(policy.term_name(day(2027, 3, 29)), "Summer 2026-27");
+        policy.terms = vec![
+            Term {
+                name: "Michaelmas".into(),
+                starts: day(2026, 9, 3),
+            },
+            Term {
+                name: "Lent".into(),
+                starts: day(2027, 1, 5),
+            },
+        ];
+        assert_eq!(policy.term_name(day(2027, 1, 4)), "Michaelmas 2026-27");
+        assert_eq!(policy.term_name(day(2027, 6, 1)), "Lent 2026-27");
+        assert_eq!(policy.term_name(day(2027, 9, 6)), "Autumn 2027-28");
     }
 
     #[test]

@@ -83,6 +83,13 @@ pub enum Permission {
     AwardHousePoints,
     /// Withdraw a hand award whoever made it.
     WithdrawAnyAward,
+    /// Read behaviour charts of the pupils, classes, years and houses in
+    /// one's scope.
+    ReadCharts,
+    /// Read the charts that compare members of staff.
+    ReadStaffCharts,
+    /// Choose which emails the service sends oneself.
+    ManageOwnNotifications,
 }
 
 use Role::*;
@@ -273,6 +280,39 @@ pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
         Permission::WithdrawAnyAward,
         &[(Slt, WholeSchool), (Admin, WholeSchool)],
     ),
+    // Charts evidence a pupil's behaviour to the adults responsible for
+    // them: a teacher their classes and the pupils in them, a tutor their
+    // form, a head of year their year, pastoral staff and leaders the
+    // whole school. Group breakdowns also need `ReadGroupFlags`.
+    (
+        Permission::ReadCharts,
+        &[
+            (Teacher, OwnClasses),
+            (Tutor, OwnTutorGroup),
+            (HeadOfYear, OwnYear),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    // How colleagues log behaviour is for the school's leaders alone.
+    (
+        Permission::ReadStaffCharts,
+        &[(Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
+    (
+        Permission::ManageOwnNotifications,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
 ];
 
 impl Role {
@@ -432,6 +472,9 @@ mod tests {
             Permission::AwardPoints,
             Permission::AwardHousePoints,
             Permission::WithdrawAnyAward,
+            Permission::ReadCharts,
+            Permission::ReadStaffCharts,
+            Permission::ManageOwnNotifications,
         ];
         assert_eq!(PERMISSIONS.len(), all.len());
         for permission in all {

@@ -149,7 +149,17 @@ impl LogCommand {
         BehaviourEvent::Logged {
             school_id: self.school.clone(),
             request_id: self.request_id.clone(),
-            behaviours: self.behaviours.iter().map(BehaviourFact::from).collect(),
+            behaviours: self
+                .behaviours
+                .iter()
+                .map(|b| {
+                    let place = self.places.get(&b.pupil_id);
+                    BehaviourFact::from(b).placed(
+                        place.and_then(|p| p.year_group.clone()),
+                        place.and_then(|p| p.house.clone()),
+                    )
+                })
+                .collect(),
         }
     }
 }
@@ -372,6 +382,20 @@ struct FactItem {
         skip_serializing_if = "Option::is_none"
     )]
     points_house: Option<String>,
+    /// The request that logged it, so the charts' reconciliation can tell
+    /// whether its event was counted. Absent on behaviours logged before
+    /// charts were kept.
+    #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    /// The pupil's year group and house when it was logged.
+    #[serde(rename = "pupilYear", default, skip_serializing_if = "Option::is_none")]
+    pupil_year: Option<String>,
+    #[serde(
+        rename = "pupilHouse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pupil_house: Option<String>,
     #[serde(flatten)]
     behaviour: Behaviour,
 }
@@ -612,6 +636,9 @@ impl Store {
                 let mut fact = fact_item(&command.school, &pk, behaviour);
                 fact.points_cycle = cycle.map(str::to_owned);
                 fact.points_house = house.map(str::to_owned);
+                fact.request_id = Some(command.request_id.clone());
+                fact.pupil_year = place.and_then(|p| p.year_group.clone());
+                fact.pupil_house = place.and_then(|p| p.house.clone());
                 writes.push(put(
                     &self.table,
                     serde_dynamo::to_item(fact)?,
@@ -885,7 +912,8 @@ impl Store {
                 school_id: school.clone(),
                 request_id: command.request_id.clone(),
                 withdrawal_id: command.withdrawal.id,
-                behaviour: BehaviourFact::from(&fact.behaviour),
+                behaviour: BehaviourFact::from(&fact.behaviour)
+                    .placed(fact.pupil_year.clone(), fact.pupil_house.clone()),
                 withdrawn_at: command.withdrawal.withdrawn_at,
                 withdrawn_by: command.withdrawal.withdrawn_by.clone(),
             };
@@ -1219,6 +1247,9 @@ fn fact_item(school: &SchoolId, light_pk: &str, behaviour: &Behaviour) -> FactIt
         light_pk: light_pk.to_owned(),
         points_cycle: None,
         points_house: None,
+        request_id: None,
+        pupil_year: None,
+        pupil_house: None,
         behaviour: behaviour.clone(),
     }
 }

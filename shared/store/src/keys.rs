@@ -17,6 +17,7 @@
 //! | behaviour, withdrawal | `S#<school>#BEHAVIOUR#<id>` | `BEHAVIOUR`, `WITHDRAWAL#<id>` |
 //! | request record | `S#<school>#REQUEST#<id>` | `REQUEST` |
 //! | roster staff, staff accounts | `S#<school>#STAFF` | `STAFF#<staff>`, `ACCOUNT#<staff>` |
+//! | a member of staff's notification preferences, each notification sent them | `S#<school>#STAFF#<staff>` | `PREFERENCES`, `NOTIFICATION#<id>` |
 //! | token revocations, support grants, school status | `S#<school>#ACCESS` | `REVOKED#<user>`, `GRANT#<id>`, `STATUS` |
 //! | audit record | `S#<school>#AUDIT` | `AT#<instant>#<id>` |
 //! | groups, roster sync ledger | `S#<school>#ROSTER` | `GROUP#<wonde id>`, `LEDGER#...` |
@@ -25,6 +26,9 @@
 //! | certificate | `S#<school>#CERTIFICATE#<id>` | `CERTIFICATE` |
 //! | pupil's earned certificate mark, per rule and cycle | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<cycle>` |
 //! | hand-awarded certificate's request record | `S#<school>#REQUEST#<id>` | `CERTIFICATE` |
+//! | school's chart tally of a day | `S#<school>#CHARTS` | `DAY#<date>` |
+//! | a week's chart tallies ([`crate::charts`]) | `S#<school>#CHARTS#<monday>` | `<dimension>#<id>` |
+//! | marks of events counted in the charts | `S#<school>#REQUEST#<id>`, `S#<school>#BEHAVIOUR#<id>` | `CHARTED...` |
 //!
 //! | index | pk | sk | holds |
 //! | --- | --- | --- | --- |
@@ -341,6 +345,23 @@ pub fn outbox_shard(request_id: &str) -> String {
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     format!("OUTBOX#{}", hash % u32::from(OUTBOX_SHARDS))
+}
+
+/// The partition of what belongs to one member of staff alone (their
+/// notification preferences and the notifications sent them). The same
+/// text is `gsi3`'s partition of what they logged, on another attribute,
+/// so neither finds the other's items.
+pub fn staff_own(school: &SchoolId, staff: &StaffId) -> String {
+    format!("S#{school}#STAFF#{staff}")
+}
+
+/// The sort key of a member of staff's notification preferences.
+pub const NOTIFICATION_PREFERENCES: &str = "PREFERENCES";
+
+/// The sort key of the record of one notification to a member of staff.
+/// The id comes from whoever queued it, so it is escaped ([`part`]).
+pub fn notification(id: &str) -> String {
+    format!("NOTIFICATION#{}", part(id))
 }
 
 #[cfg(test)]

@@ -14,11 +14,13 @@ pub mod admin;
 pub mod audit;
 pub mod behaviours;
 pub mod certificates;
+pub mod charts;
 pub mod directory;
 pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod lifecycle;
+pub mod notifications;
 pub mod outbox;
 pub mod points;
 pub mod policy;
@@ -42,6 +44,7 @@ pub use certificates::{
     AwardResult, AwardedBy, Certificate, CertificateMessage, CertificateQuery, Earned, EmailClaim,
     EmailStatus,
 };
+pub use charts::{ChartFact, EventFold, EventMark, FoldOutcome, StoredAggregate};
 pub use directory::{
     ClassDetail, ClassEntry, ClassQuery, DirectoryClass, DirectoryPupil, DirectoryStaff, Page,
     PupilQuery, StaffQuery,
@@ -52,6 +55,7 @@ pub use identity::{
     TermsAcceptance, Throttle,
 };
 pub use lifecycle::{Approval, Revocation, SchoolEntry, SchoolStatus};
+pub use notifications::{NotificationClaim, NotificationPreferences, PreferencesChange};
 pub use outbox::{Pending, PendingEvent};
 pub use points::{
     ClassStanding, CyclePoints, HandAward, HandAwardCommand, HandAwardResult, HouseStanding,

@@ -96,6 +96,16 @@ impl Bench {
         }
     }
 
+    /// The counted DynamoDB client.
+    pub fn dynamo(&self) -> aws_sdk_dynamodb::Client {
+        self.dynamo.clone()
+    }
+
+    /// The counted SQS client.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        self.sqs.clone()
+    }
+
     /// A fresh table and queue with a demo school, seeded without counting;
     /// the emulator is emptied first when the benchmark owns it.
     pub async fn lesson(&self, school: &str) -> Lesson {

@@ -11,11 +11,15 @@
 //! 6. The roster sync of a 2,000-pupil school: the `sync-wonde` bootstrap
 //!    against the fake Wonde, its Wonde and DynamoDB requests beside the
 //!    fewest, its time and its peak memory.
+//! 7. Charts: the DynamoDB requests `compute-charts` sends per 1,000
+//!    behaviours, and the requests and latency of reading a term's charts
+//!    at 2,000, 20,000 and 200,000 behaviours.
 //!
 //! Needs `AWS_ENDPOINT_URL` (the emulator) and the bootstraps that
 //! `infra/local/bench.sh` builds. Prints a report and writes it as JSON. It
 //! asserts that every log succeeds, never how fast.
 
+mod chart_costs;
 mod cold_start;
 mod emulator;
 mod logging;
@@ -42,7 +46,7 @@ const LAMBDA_DIR_VARIABLE: &str = "BENCH_LAMBDA_DIR";
 /// Why the arm64 builds are missing, when `bench.sh` could not make them.
 const ARM64_FAILURE_VARIABLE: &str = "BENCH_ARM64_FAILURE";
 
-/// `roster-sync` measures the roster sync alone, for working on it.
+/// `roster-sync` or `charts` measures that section alone, for working on it.
 const ONLY_VARIABLE: &str = "BENCH_ONLY";
 
 /// The report, relative to the repository root.
@@ -50,6 +54,9 @@ const REPORT: &str = ".local/bench/report.json";
 
 /// The report of `BENCH_ONLY=roster-sync`, which leaves the whole one be.
 const ONLY_ROSTER_SYNC_REPORT: &str = ".local/bench/report-roster-sync.json";
+
+/// The report of `BENCH_ONLY=charts`.
+const ONLY_CHARTS_REPORT: &str = ".local/bench/report-charts.json";
 
 /// The functions whose size and cold start are compared.
 const FUNCTIONS: [Function; 2] = [Function::Behaviour, Function::Hello];
@@ -77,9 +84,10 @@ async fn main() {
         .to_owned();
     std::fs::create_dir_all(&report_dir).expect("the report folder can be created");
 
-    if std::env::var(ONLY_VARIABLE).is_ok_and(|only| only == "roster-sync") {
-        only_the_roster_sync(&lambda_dir, &report_dir).await;
-        return;
+    match std::env::var(ONLY_VARIABLE).as_deref() {
+        Ok("roster-sync") => return only_the_roster_sync(&lambda_dir, &report_dir).await,
+        Ok("charts") => return only_the_charts().await,
+        _ => {}
     }
 
     let bench = logging::Bench::new().await;
@@ -138,6 +146,10 @@ async fn main() {
         None
     };
 
+    eprintln!("==> charts");
+    let chart_fold = chart_costs::measure_fold(&bench).await;
+    let chart_reads = chart_costs::measure_reads(&bench).await;
+
     let arm64_failure = std::env::var(ARM64_FAILURE_VARIABLE)
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -156,6 +168,7 @@ async fn main() {
             roster_sync.bootstrap.display()
         ),
     }
+    chart_costs::print(&chart_fold, &chart_reads);
 
     let report = json!({
         "environment": environment(emulator_peak),
@@ -166,6 +179,7 @@ async fn main() {
         "signIn": signin::to_json(&logins),
         "coldStart": cold_starts.iter().map(|(f, r)| cold_start_json(*f, r)).collect::<Vec<_>>(),
         "rosterSync": sync_report.as_ref().map(roster_sync::to_json),
+        "charts": chart_costs::to_json(&chart_fold, &chart_reads),
     });
     let text = serde_json::to_string_pretty(&report).expect("the report serialises");
     std::fs::write(&report_path, text + "\n").expect("the report can be written");
@@ -192,6 +206,22 @@ async fn only_the_roster_sync(lambda_dir: &Path, report_dir: &Path) {
     std::fs::write(repository().join(ONLY_ROSTER_SYNC_REPORT), text + "\n")
         .expect("the report can be written");
     println!("\nReport written to {ONLY_ROSTER_SYNC_REPORT}");
+}
+
+/// `BENCH_ONLY=charts`: section 7 alone, in a report of its own.
+async fn only_the_charts() {
+    let bench = logging::Bench::new().await;
+    let fold = chart_costs::measure_fold(&bench).await;
+    let reads = chart_costs::measure_reads(&bench).await;
+    chart_costs::print(&fold, &reads);
+    let report = json!({
+        "environment": { "cores": cores(), "endpoint": std::env::var("AWS_ENDPOINT_URL").ok() },
+        "charts": chart_costs::to_json(&fold, &reads),
+    });
+    let text = serde_json::to_string_pretty(&report).expect("the report serialises");
+    std::fs::write(repository().join(ONLY_CHARTS_REPORT), text + "\n")
+        .expect("the report can be written");
+    println!("\nReport written to {ONLY_CHARTS_REPORT}");
 }
 
 /// Why the implementation sends what it sends beyond the minimum.

@@ -30,10 +30,11 @@ pub enum Function {
     Policy,
     Certificates,
     Rewards,
+    Charts,
 }
 
 /// Every HTTP function with its route table.
-pub const FUNCTIONS: [(Function, &[Route]); 8] = [
+pub const FUNCTIONS: [(Function, &[Route]); 9] = [
     (Function::Auth, &auth::ROUTES),
     (Function::Admin, &admin::ROUTES),
     (Function::Behaviour, &behaviour::ROUTES),
@@ -42,6 +43,7 @@ pub const FUNCTIONS: [(Function, &[Route]); 8] = [
     (Function::Policy, &policy::ROUTES),
     (Function::Certificates, &certificates::ROUTES),
     (Function::Rewards, &rewards::ROUTES),
+    (Function::Charts, &charts::ROUTES),
 ];
 
 /// The shared secret of the stack's Wonde webhook. The walk sends it, with
@@ -133,6 +135,7 @@ pub struct Stack {
     pub policy: policy::App,
     pub certificates: certificates::App,
     pub rewards: rewards::App,
+    pub charts: charts::App,
 }
 
 pub struct Answer {
@@ -192,6 +195,10 @@ impl Stack {
             store: table.store.clone(),
             gate: platform::Gate::new(key.verifier()),
         };
+        let charts = charts::App {
+            store: table.store.clone(),
+            gate: platform::Gate::new(key.verifier()),
+        };
         let wonde_webhook = wonde_webhook::App {
             store: table.store.clone(),
             syncs: EventQueue::new(queue.client.clone(), queue.url.clone()),
@@ -210,6 +217,7 @@ impl Stack {
             policy,
             certificates,
             rewards,
+            charts,
         }
     }
 
@@ -380,6 +388,7 @@ impl Stack {
             Function::Policy => policy::handle(&self.policy, request).await,
             Function::Certificates => certificates::handle(&self.certificates, request).await,
             Function::Rewards => rewards::handle(&self.rewards, request).await,
+            Function::Charts => charts::handle(&self.charts, request).await,
         };
         let status = response.status().as_u16();
         let content_type = response
@@ -482,6 +491,7 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
             "{classId}" => ids.class.clone(),
             "{staffId}" => ids.staff.clone(),
             "{role}" => "tutor".to_owned(),
+            "{chart}" => "behaviour-over-time".to_owned(),
             other if other.starts_with('{') => {
                 panic!(
                     "{}: the walk does not know the parameter {other}",
@@ -502,6 +512,10 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
     }
     if (route.method, route.path) == ("GET", "/v1/points/leaderboards/classes") {
         request = request.query("yearGroup", "7");
+    }
+    if (route.method, route.path) == ("GET", "/v1/charts/{chart}") {
+        // A class the walk's staff teach, so a teacher's chart is drawn too.
+        request = request.query("scope", "class").query("id", &ids.class);
     }
     if (route.method, route.path) == ("POST", "/v1/integrations/wonde") {
         request = request.query("secret", WEBHOOK_SECRET);
@@ -531,6 +545,9 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
             "reason": "a ticket about lights",
             "hours": 2,
         })),
+        ("PUT", "/v1/admin/me/notifications") => {
+            Some(serde_json::json!({ "weeklySummary": false }))
+        }
         ("POST", "/v1/integrations/wonde") => Some(serde_json::json!({
             "payload_type": "schoolMigration",
             "school_id": "A1930499544",

@@ -36,7 +36,7 @@ fn document() -> Value {
 
 /// Every route of every HTTP function, with the function that answers it.
 fn routes() -> Vec<(&'static str, Route)> {
-    let functions: [(&str, &[Route]); 8] = [
+    let functions: [(&str, &[Route]); 9] = [
         ("behaviour", &behaviour::ROUTES),
         ("auth", &auth::ROUTES),
         ("admin", &admin::ROUTES),
@@ -45,6 +45,7 @@ fn routes() -> Vec<(&'static str, Route)> {
         ("policy", &policy::ROUTES),
         ("certificates", &certificates::ROUTES),
         ("rewards", &rewards::ROUTES),
+        ("charts", &charts::ROUTES),
     ];
     functions
         .into_iter()
@@ -530,8 +531,20 @@ fn check_success(method: &str, path: &str, code: &str, response: &Value) {
         );
         return;
     }
+    // A chart comes as CSV and SVG too, beside its JSON.
+    let renderings = ["text/csv", "image/svg+xml"];
+    for kind in content.keys().filter(|k| renderings.contains(&k.as_str())) {
+        assert_eq!(
+            content[kind]["schema"]["contentMediaType"],
+            kind.as_str(),
+            "{method} {path} {code} describes its {kind}"
+        );
+    }
     assert_eq!(
-        content.keys().collect::<Vec<_>>(),
+        content
+            .keys()
+            .filter(|k| !renderings.contains(&k.as_str()))
+            .collect::<Vec<_>>(),
         ["application/json"],
         "{method} {path} {code} answers JSON"
     );
@@ -873,6 +886,18 @@ fn support_grants_fit_their_schema_live_and_ended() {
                 grant,
                 live: is_live,
             },
+        );
+    }
+}
+
+#[test]
+fn notification_preferences_fit_their_schema_on_and_off() {
+    let doc = document();
+    for weekly_summary in [true, false] {
+        fits(
+            &doc,
+            "NotificationPreferences",
+            admin::NotificationsView { weekly_summary },
         );
     }
 }
@@ -1340,4 +1365,40 @@ fn rewards_answers_fit_their_schemas() {
             }],
         },
     );
+}
+
+#[test]
+fn chart_answers_fit_their_schema() {
+    let doc = document();
+    let schema = &doc["paths"]["/v1/charts/{chart}"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    let drawn = chart::Chart {
+        chart: "behaviour-over-time".into(),
+        title: "Behaviour over time".into(),
+        subtitle: "9A Maths · 7 Sep 2026 to 27 Sep 2026 · by week".into(),
+        kind: chart::Kind::Line,
+        x_label: "Week".into(),
+        y_label: "Behaviours".into(),
+        categories: vec!["2026-09-07".into(), "2026-09-14".into()],
+        series: vec![
+            chart::Series::new("Positives", chart::Tone::Positive, vec![3.0, 1.0]),
+            chart::Series::new("Negatives", chart::Tone::Negative, vec![0.0, 2.0]),
+        ],
+    };
+    let day = |d| NaiveDate::from_ymd_opt(2026, 9, d).expect("a date");
+    for (scope, id) in [
+        (charts::ask::ScopeKind::School, None),
+        (charts::ask::ScopeKind::Class, Some("9A-ma")),
+    ] {
+        let answer = charts::answer::ChartAnswer {
+            chart: &drawn,
+            scope,
+            id,
+            from: day(7),
+            to: day(20),
+            interval: charts::ask::Interval::Week,
+        };
+        let value = serde_json::to_value(&answer).expect("answers serialise");
+        assert_fits(&doc, schema, &value, "a chart");
+    }
 }

@@ -138,6 +138,7 @@ fn every_function_the_walk_calls_is_listed() {
             Function::Policy,
             Function::Certificates,
             Function::Rewards,
+            Function::Charts,
         ]
     );
 }
