@@ -208,12 +208,18 @@ pub async fn log(app: &App, caller: &Caller, request: &Request) -> Result<Respon
         LogResult::Applied(outcomes) => {
             crate::publish(app, &caller.school, &request_id, event).await;
             if kind.points > 0 {
-                earn_certificates(
-                    app,
-                    caller,
+                let pupils: Vec<PupilId> = outcomes
+                    .iter()
+                    .map(|o| o.behaviour.pupil_id.clone())
+                    .collect();
+                platform::certificates::earn_for_points(
+                    &app.store,
+                    &app.certificates,
+                    &caller.school,
+                    &caller.user,
                     &policy,
                     &policy.cycle_at(lesson_date),
-                    &outcomes,
+                    &pupils,
                 )
                 .await;
             }
@@ -238,91 +244,4 @@ fn answer(outcomes: &[PupilOutcome], replayed: bool) -> Response<Body> {
         );
     }
     response
-}
-
-/// After behaviours are written: every pupil whose points this cycle reached
-/// a certificate rule they do not hold yet earns it, and it is queued to be
-/// emailed. A failure here never fails the request: the behaviours are
-/// written, and the pupil's next behaviour checks again.
-async fn earn_certificates(
-    app: &App,
-    caller: &Caller,
-    policy: &domain::Policy,
-    cycle: &str,
-    outcomes: &[PupilOutcome],
-) {
-    let lowest = policy
-        .certificate_rules
-        .iter()
-        .filter(|rule| !rule.archived)
-        .filter_map(|rule| match rule.trigger {
-            domain::CertificateTrigger::Points { threshold } => Some(i64::from(threshold)),
-            domain::CertificateTrigger::GreenStreak { .. } => None,
-        })
-        .min();
-    let Some(lowest) = lowest else { return };
-
-    let pupils: Vec<PupilId> = outcomes
-        .iter()
-        .map(|o| o.behaviour.pupil_id.clone())
-        .collect();
-    let points = match app.store.cycle_points(&caller.school, &pupils, cycle).await {
-        Ok(points) => points,
-        Err(error) => {
-            tracing::warn!(error = %error, "certificates not checked; the next behaviour checks again");
-            return;
-        }
-    };
-
-    let policy = std::sync::Arc::new(policy.clone());
-    let mut checks = tokio::task::JoinSet::new();
-    for (pupil, this_cycle) in points.into_iter().filter(|(_, p)| *p >= lowest) {
-        let (store, policy) = (app.store.clone(), policy.clone());
-        let (school, staff) = (caller.school.clone(), caller.user.clone());
-        let cycle = cycle.to_owned();
-        checks.spawn(async move {
-            store
-                .earn_points_certificates(
-                    &school,
-                    &policy,
-                    &pupil,
-                    this_cycle,
-                    &cycle,
-                    &staff,
-                    Utc::now().trunc_subsecs(3),
-                )
-                .await
-        });
-    }
-    while let Some(done) = checks.join_next().await {
-        match done {
-            Ok(Ok(earned)) => {
-                for certificate in earned {
-                    tracing::info!(school = %caller.school, certificate = %certificate.id, "certificate earned");
-                    queue_certificate(app, &caller.school, &certificate.id).await;
-                }
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(error = %error, "certificates not checked; the next behaviour checks again")
-            }
-            Err(error) => tracing::error!(error = %error, "a certificate check stopped"),
-        }
-    }
-}
-
-/// Puts a new certificate on the queue at once; if that fails it stays on
-/// the outbox index and the send-certificate sweep queues it.
-async fn queue_certificate(app: &App, school: &domain::SchoolId, id: &str) {
-    let message = store::CertificateMessage {
-        school_id: school.clone(),
-        certificate_id: id.to_owned(),
-    };
-    match app.certificates.send(message.body()).await {
-        Ok(()) => {
-            if let Err(error) = app.store.mark_certificate_queued(school, id).await {
-                tracing::warn!(error = %error, "certificate queued but left for the sweep");
-            }
-        }
-        Err(error) => tracing::warn!(error = %error, "certificate left for the sweep to queue"),
-    }
 }

@@ -130,7 +130,8 @@ async fn pdf(app: &App, caller: &Caller, id: &str) -> Result<Response<Body>, Pro
         .await
         .map_err(store_failed)?
         .ok_or_else(|| Problem::forbidden("your school is not set up yet"))?;
-    let sheet = sheet(&found, &settings.name, &policy.colours);
+    let zone = settings.zone().map_err(store_failed)?;
+    let sheet = certificate::Sheet::of(&found, &settings.name, zone, &policy.colours);
     let bytes = certificate::render(&sheet);
     let name = certificate::file_name(&found.pupil_name, &found.name);
     Ok(Response::builder()
@@ -142,31 +143,6 @@ async fn pdf(app: &App, caller: &Caller, id: &str) -> Result<Response<Body>, Pro
         )
         .body(Body::Binary(bytes))
         .expect("a valid response"))
-}
-
-/// What a certificate shows, from its record and the school.
-pub fn sheet(
-    found: &Certificate,
-    school_name: &str,
-    colours: &domain::SchoolColours,
-) -> certificate::Sheet {
-    certificate::Sheet {
-        pupil_name: found.pupil_name.clone(),
-        award: found.name.clone(),
-        school_name: school_name.to_owned(),
-        primary: colours.primary.clone(),
-        accent: colours.accent.clone(),
-        awarded_on: found.awarded_at.date_naive(),
-        awarded_by: match &found.awarded_by {
-            store::AwardedBy::Staff { name, .. } => name.clone(),
-            store::AwardedBy::Automatic => school_name.to_owned(),
-        },
-        template: match found.template {
-            domain::CertificateTemplate::Classic => certificate::Template::Classic,
-            domain::CertificateTemplate::Bright => certificate::Template::Bright,
-            domain::CertificateTemplate::Formal => certificate::Template::Formal,
-        },
-    }
 }
 
 /// Puts a new certificate's message on the queue at once; if that fails it

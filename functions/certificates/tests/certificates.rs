@@ -309,6 +309,57 @@ async fn a_bad_message_is_reported_without_holding_up_its_batch() {
 }
 
 #[tokio::test]
+async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue_and_the_rest_are_sent() {
+    let h = Harness::new().await;
+    let award = h
+        .call(
+            ApiRequest::post("/v1/certificates")
+                .bearer(&h.token(Role::Slt))
+                .json(&json!({"pupilId": h.school.pupils(h.school.class())[4], "name": "Star of the Week"})),
+        )
+        .await;
+    assert_eq!(award.status, 201, "{}", award.body);
+    let good = h.certificates_queue.drain().await;
+    assert_eq!(good.len(), 1);
+    // The template's queue moves a message after five receives; two here.
+    let (queue, dead_letters) = TestQueue::with_dead_letters(2).await;
+    queue.send("not a certificate message").await;
+    queue.send(&good[0]).await;
+
+    // Lambda's poller: receive, invoke, delete what the function did not
+    // name as failed; the failed stay for another try.
+    for _ in 0..4 {
+        let received = queue.receive().await;
+        let bodies: Vec<&str> = received
+            .iter()
+            .map(|m| m.body.as_deref().unwrap_or_default())
+            .collect();
+        let answer = send_certificate::handle(&h.job, batch_of(bodies)).await;
+        let failed: Vec<&str> = answer
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        for (i, message) in received.iter().enumerate() {
+            if !failed.contains(&format!("message-{i}").as_str()) {
+                queue.delete(message).await;
+            }
+        }
+    }
+
+    assert!(queue.receive().await.is_empty(), "nothing is left to retry");
+    let dead: Vec<String> = dead_letters
+        .receive()
+        .await
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect();
+    assert_eq!(dead, ["not a certificate message"]);
+    let sent = testkit::mail::sent_to(&format!("head-{}", h.teacher_email)).await;
+    assert_eq!(sent.len(), 1, "the good message was sent once");
+}
+
+#[tokio::test]
 async fn a_hand_award_is_made_once_per_idempotency_key() {
     let h = Harness::new().await;
     let pupil = h.school.pupils(h.school.class())[3].clone();

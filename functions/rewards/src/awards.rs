@@ -223,6 +223,18 @@ pub async fn award(
     {
         HandAwardResult::Applied(award) => {
             tracing::info!(school = %caller.school, award = %award.id, points = award.points, "points awarded by hand");
+            if let Some(pupil) = award.pupil_id.clone().filter(|_| award.points > 0) {
+                platform::certificates::earn_for_points(
+                    &app.store,
+                    &app.certificates,
+                    &caller.school,
+                    &caller.user,
+                    &policy,
+                    &award.cycle,
+                    &[pupil],
+                )
+                .await;
+            }
             Ok(platform::http::json(201, &award))
         }
         HandAwardResult::Replayed(award) => Ok(replayed(platform::http::json(201, &award))),

@@ -24,6 +24,7 @@ use domain::Permission;
 use domain::calendar::school_date;
 use lambda_http::{Body, Request, Response};
 use platform::http::query;
+use platform::queue::EventQueue;
 use platform::{Access, Caller, ConfigError, FieldError, Gate, Problem, Route, store_failed};
 use store::Store;
 
@@ -74,6 +75,9 @@ const MAX_NAME: usize = 64;
 /// What the function holds for its whole life: built once per cold start.
 pub struct App {
     pub store: Store,
+    /// The `certificates` queue, where a certificate that points awarded by
+    /// hand earn goes to be emailed.
+    pub certificates: EventQueue,
     pub gate: Gate,
 }
 
@@ -86,6 +90,10 @@ impl App {
                 aws_sdk_dynamodb::Client::new(&aws),
                 platform::env_var("TABLE_NAME")?,
             ),
+            certificates: EventQueue::from_env(
+                aws_sdk_sqs::Client::new(&aws),
+                "CERTIFICATES_QUEUE_URL",
+            )?,
             gate: Gate::from_env()?,
         })
     }

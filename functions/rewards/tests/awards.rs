@@ -221,3 +221,44 @@ async fn an_award_is_withdrawn_once_by_its_maker_or_a_leader() {
         .await;
     assert_eq!(unknown.status, 404);
 }
+
+#[tokio::test]
+async fn points_awarded_by_hand_earn_the_certificate_they_reach_once() {
+    let h = Harness::new().await;
+    let pupil = h.pupils(1)[0].clone();
+    let slt = h.token(Role::Slt);
+    let bronze = |certificates: &[store::Certificate]| {
+        certificates
+            .iter()
+            .filter(|c| c.rule_id.as_deref() == Some("bronze"))
+            .count()
+    };
+
+    // Bronze is at 50 points; a leader awards at most 25 at a time.
+    let first = h.award(&slt, to_pupil(&pupil, 25), "first-half").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(bronze(&h.certificates_of(&pupil).await), 0);
+    assert!(h.certificates.drain().await.is_empty());
+
+    let second = h.award(&slt, to_pupil(&pupil, 25), "second-half").await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let earned = h.certificates_of(&pupil).await;
+    assert_eq!(bronze(&earned), 1, "{earned:?}");
+    let queued = h.certificates.drain().await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert!(queued[0].contains(&earned[0].id), "{queued:?}");
+
+    // A retry of the award that earned it earns nothing more.
+    let again = h.award(&slt, to_pupil(&pupil, 25), "second-half").await;
+    assert_eq!(again.status, 201);
+    assert_eq!(bronze(&h.certificates_of(&pupil).await), 1);
+    assert!(h.certificates.drain().await.is_empty());
+
+    // Points taken away earn nothing.
+    let other = h.pupils(2)[1].clone();
+    for key in ["take-1", "take-2", "take-3"] {
+        let taken = h.award(&slt, to_pupil(&other, -25), key).await;
+        assert_eq!(taken.status, 201, "{}", taken.body);
+    }
+    assert!(h.certificates_of(&other).await.is_empty());
+}

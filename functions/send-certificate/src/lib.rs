@@ -27,7 +27,7 @@ use domain::SchoolId;
 use platform::ConfigError;
 use platform::queue::EventQueue;
 use serde::{Deserialize, Serialize};
-use store::{AwardedBy, Certificate, CertificateMessage, EmailClaim, EmailStatus, Store};
+use store::{Certificate, CertificateMessage, EmailClaim, EmailStatus, Store};
 
 pub mod streaks;
 
@@ -244,7 +244,12 @@ async fn send(
         return Ok(EmailStatus::NoRecipient);
     }
 
-    let sheet = sheet(certificate, &settings.name, &policy.colours);
+    let sheet = certificate::Sheet::of(
+        certificate,
+        &settings.name,
+        settings.zone()?,
+        &policy.colours,
+    );
     let pdf = certificate::render(&sheet);
     let letter = certificate::Letter {
         from: app.from.clone(),
@@ -285,31 +290,6 @@ async fn send(
             DeliveryError::Ses
         })?;
     Ok(EmailStatus::Sent)
-}
-
-/// What a certificate shows, from its record and the school.
-pub fn sheet(
-    certificate: &Certificate,
-    school_name: &str,
-    colours: &domain::SchoolColours,
-) -> certificate::Sheet {
-    certificate::Sheet {
-        pupil_name: certificate.pupil_name.clone(),
-        award: certificate.name.clone(),
-        school_name: school_name.to_owned(),
-        primary: colours.primary.clone(),
-        accent: colours.accent.clone(),
-        awarded_on: certificate.awarded_at.date_naive(),
-        awarded_by: match &certificate.awarded_by {
-            AwardedBy::Staff { name, .. } => name.clone(),
-            AwardedBy::Automatic => school_name.to_owned(),
-        },
-        template: match certificate.template {
-            domain::CertificateTemplate::Classic => certificate::Template::Classic,
-            domain::CertificateTemplate::Bright => certificate::Template::Bright,
-            domain::CertificateTemplate::Formal => certificate::Template::Formal,
-        },
-    }
 }
 
 /// Puts back on the queue the certificates awarded before `now` less a

@@ -18,6 +18,12 @@ async fn main() -> Result<(), Error> {
                     let report =
                         send_certificate::streaks::check_green_streaks(app, chrono::Utc::now())
                             .await?;
+                    if report.failed > 0 {
+                        return Err(Error::from(format!(
+                            "{} schools' green streaks were not checked",
+                            report.failed
+                        )));
+                    }
                     Ok(serde_json::to_value(report)?)
                 }
                 Invocation::Tick(tick) => {

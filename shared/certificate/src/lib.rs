@@ -1,6 +1,6 @@
 //! A pupil's certificate as a one-page PDF, and the email that carries it.
-//! Pure: what the certificate says goes in, bytes come out; nothing here
-//! reads the table or talks to AWS.
+//! Pure: a certificate's record and its school go in, bytes come out;
+//! nothing here reads the table or talks to AWS.
 //!
 //! The PDF uses the standard fonts every reader has (Helvetica and Times),
 //! so no font is embedded and a certificate is a few kilobytes. Text is
@@ -52,6 +52,35 @@ impl std::fmt::Debug for Sheet {
         f.debug_struct("Sheet")
             .field("template", &self.template)
             .finish_non_exhaustive()
+    }
+}
+
+impl Sheet {
+    /// What a certificate shows, from its record and the school: its date
+    /// is the day it was awarded in the school's own zone.
+    pub fn of(
+        certificate: &store::Certificate,
+        school_name: &str,
+        zone: chrono_tz::Tz,
+        colours: &domain::SchoolColours,
+    ) -> Sheet {
+        Sheet {
+            pupil_name: certificate.pupil_name.clone(),
+            award: certificate.name.clone(),
+            school_name: school_name.to_owned(),
+            primary: colours.primary.clone(),
+            accent: colours.accent.clone(),
+            awarded_on: certificate.awarded_at.with_timezone(&zone).date_naive(),
+            awarded_by: match &certificate.awarded_by {
+                store::AwardedBy::Staff { name, .. } => name.clone(),
+                store::AwardedBy::Automatic => school_name.to_owned(),
+            },
+            template: match certificate.template {
+                domain::CertificateTemplate::Classic => Template::Classic,
+                domain::CertificateTemplate::Bright => Template::Bright,
+                domain::CertificateTemplate::Formal => Template::Formal,
+            },
+        }
     }
 }
 
@@ -127,5 +156,43 @@ mod tests {
             "certificate-zo-o-neil-100-points.pdf"
         );
         assert_eq!(file_name("", "???"), "certificate.pdf");
+    }
+
+    fn earned_at(awarded_at: &str) -> store::Certificate {
+        store::Certificate {
+            id: "01JCERTIFICATE".into(),
+            pupil_id: domain::PupilId::parse("p-amelia").unwrap(),
+            pupil_name: "Amelia Smith".into(),
+            year_group: "7".into(),
+            rule_id: Some("bronze".into()),
+            name: "Bronze award".into(),
+            cycle: "2026-27".into(),
+            template: domain::CertificateTemplate::Formal,
+            awarded_at: awarded_at.parse().unwrap(),
+            awarded_by: store::AwardedBy::Automatic,
+            notify: Vec::new(),
+            email_status: store::EmailStatus::Pending,
+            emailed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_certificate_is_dated_the_day_it_was_earned_where_the_school_is() {
+        let colours = domain::SchoolColours::default();
+        // Half past midnight on 2 July in London is still 1 July in UTC.
+        let summer = earned_at("2026-07-01T23:30:00Z");
+        let sheet = Sheet::of(&summer, "Riverside", chrono_tz::Europe::London, &colours);
+        assert_eq!(
+            sheet.awarded_on,
+            NaiveDate::from_ymd_opt(2026, 7, 2).unwrap()
+        );
+        assert_eq!(sheet.awarded_by, "Riverside");
+        assert_eq!(sheet.template, Template::Formal);
+
+        let sheet = Sheet::of(&summer, "Riverside", chrono_tz::UTC, &colours);
+        assert_eq!(
+            sheet.awarded_on,
+            NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+        );
     }
 }

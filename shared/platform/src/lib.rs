@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod certificates;
 pub mod config;
 pub mod cursor;
 pub mod http;

@@ -176,6 +176,86 @@ impl TestQueue {
         }
     }
 
+    /// A queue with a dead-letter queue, as the template gives every
+    /// queue: a message received `max_receives` times without being deleted
+    /// moves there. Its messages are visible again at once, so a test need
+    /// not wait out a visibility timeout between tries.
+    pub async fn with_dead_letters(max_receives: u32) -> (Self, Self) {
+        let dead_letters = Self::create().await;
+        let arn = dead_letters
+            .client
+            .get_queue_attributes()
+            .queue_url(&dead_letters.url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .expect("a queue arn");
+        let redrive =
+            format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":{max_receives}}}"#);
+        let output = dead_letters
+            .client
+            .create_queue()
+            .queue_name(unique("with-dead-letters"))
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+                redrive,
+            )
+            .attributes(
+                aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+                "0",
+            )
+            .send()
+            .await
+            .expect("the emulator creates the queue");
+        let queue = Self {
+            client: dead_letters.client.clone(),
+            url: output.queue_url.expect("a queue url"),
+        };
+        (queue, dead_letters)
+    }
+
+    pub async fn send(&self, body: &str) {
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("the emulator takes the message");
+    }
+
+    /// Up to ten messages, as Lambda's poller receives them: they stay on
+    /// the queue until deleted.
+    pub async fn receive(&self) -> Vec<aws_sdk_sqs::types::Message> {
+        self.client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .messages
+            .unwrap_or_default()
+    }
+
+    /// Deletes a received message, as Lambda's poller does when the
+    /// function did not name it as a failure.
+    pub async fn delete(&self, message: &aws_sdk_sqs::types::Message) {
+        self.client
+            .delete_message()
+            .queue_url(&self.url)
+            .receipt_handle(message.receipt_handle.clone().unwrap_or_default())
+            .send()
+            .await
+            .expect("the emulator deletes");
+    }
+
     /// Every message waiting on the queue, removed from it.
     pub async fn drain(&self) -> Vec<String> {
         let mut bodies = Vec::new();

@@ -20,6 +20,8 @@ pub const HOUSES: [&str; 4] = ["Ash", "Beech", "Cedar", "Oak"];
 pub struct Harness {
     pub table: TestTable,
     pub queue: TestQueue,
+    /// Where certificates that points earn are queued to be emailed.
+    pub certificates: TestQueue,
     pub key: SigningKey,
     pub school: DemoSchool,
     pub behaviour: behaviour::App,
@@ -51,10 +53,15 @@ impl Harness {
             },
             rewards: rewards::App {
                 store: table.store.clone(),
+                certificates: EventQueue::new(
+                    certificates.client.clone(),
+                    certificates.url.clone(),
+                ),
                 gate: platform::Gate::new(key.verifier()),
             },
             table,
             queue,
+            certificates,
             key,
             school,
         };
@@ -163,6 +170,21 @@ impl Harness {
                 .json(&body),
         )
         .await
+    }
+
+    /// The pupil's certificates, newest first.
+    pub async fn certificates_of(&self, pupil: &PupilId) -> Vec<store::Certificate> {
+        let query = store::CertificateQuery {
+            pupil: Some(pupil.clone()),
+            limit: 50,
+            ..store::CertificateQuery::default()
+        };
+        self.table
+            .store
+            .certificates(&self.school.id, &query)
+            .await
+            .unwrap()
+            .0
     }
 
     pub fn class(&self) -> ClassId {
