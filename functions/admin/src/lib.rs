@@ -1,7 +1,8 @@
 //! The admin function: a school's leaders see their staff, grant and remove
 //! roles, disable and re-enable accounts, let vendor support in for a while,
-//! and read the audit log of who did what. Every member of staff also
-//! chooses here which emails the service sends them.
+//! switch group analysis on or off, and read the audit log of who did what.
+//! Every member of staff also chooses here which emails the service sends
+//! them.
 //!
 //! | route | what |
 //! | --- | --- |
@@ -16,26 +17,31 @@
 //! | `GET /v1/admin/audit` | the audit log, newest first, filtered and paged |
 //! | `GET /v1/admin/me/notifications` | which emails the caller gets |
 //! | `PUT /v1/admin/me/notifications` | switch the caller's emails on or off |
+//! | `GET /v1/admin/settings` | the school's settings: group analysis, name, time zone |
+//! | `PUT /v1/admin/settings` | switch group analysis on or off; queues a full roster sync |
 
 mod accounts;
 mod audit;
 mod change;
 mod notifications;
 mod roles;
+mod settings;
 mod staff;
 mod support;
 
 use domain::Permission;
 use lambda_http::{Body, Request, Response};
+use platform::queue::EventQueue;
 use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route};
 use store::Store;
 
 pub use notifications::NotificationsView;
+pub use settings::SettingsView;
 pub use staff::{StaffStatus, StaffView};
 pub use support::GrantView;
 
 /// Every route this function answers, with who may call it.
-pub const ROUTES: [Route; 11] = [
+pub const ROUTES: [Route; 13] = [
     Route::new(
         "GET",
         "/v1/admin/staff",
@@ -91,6 +97,18 @@ pub const ROUTES: [Route; 11] = [
         "/v1/admin/me/notifications",
         Access::Needs(Permission::ManageOwnNotifications),
     ),
+    // The settings shape the whole school as the policy does, so the
+    // policy's readers read them and its editors (SLT, admin) change them.
+    Route::new(
+        "GET",
+        "/v1/admin/settings",
+        Access::Needs(Permission::ReadPolicy),
+    ),
+    Route::new(
+        "PUT",
+        "/v1/admin/settings",
+        Access::Needs(Permission::ManagePolicy),
+    ),
 ];
 
 /// Largest body any route of this function accepts.
@@ -101,10 +119,15 @@ pub struct App {
     pub store: Store,
     pub gate: Gate,
     pub cursors: CursorSigner,
+    /// The `roster-sync` queue, where switching group analysis puts a full
+    /// sync of the school.
+    pub syncs: EventQueue,
 }
 
 impl App {
-    /// Reads the configuration every route needs, naming what is missing.
+    /// Reads the configuration every route needs (`TABLE_NAME`,
+    /// `ROSTER_SYNC_QUEUE_URL`, the token and cursor keys), naming what is
+    /// missing.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let aws = platform::config::aws().await;
         Ok(Self {
@@ -114,6 +137,7 @@ impl App {
             ),
             gate: Gate::from_env()?,
             cursors: CursorSigner::from_env()?,
+            syncs: EventQueue::from_env(aws_sdk_sqs::Client::new(&aws), "ROSTER_SYNC_QUEUE_URL")?,
         })
     }
 }
@@ -163,6 +187,8 @@ async fn dispatch(
         ("PUT", "/v1/admin/me/notifications", []) => {
             notifications::change(app, caller, request).await
         }
+        ("GET", "/v1/admin/settings", []) => settings::read(app, caller, request).await,
+        ("PUT", "/v1/admin/settings", []) => settings::change(app, caller, request).await,
         _ => Err(Problem::not_found("no such route")),
     }
 }

@@ -33,12 +33,7 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         404,
     )
     .await;
-    refused(
-        &h,
-        ApiRequest::get("/v1/admin/settings").bearer(&admin),
-        404,
-    )
-    .await;
+    refused(&h, ApiRequest::get("/v1/admin/school").bearer(&admin), 404).await;
     for (method, path) in [
         ("POST", "/v1/admin/staff"),
         ("GET", "/v1/admin/staff/staff-tess/roles/tutor"),
@@ -47,6 +42,8 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         ("DELETE", "/v1/admin/support-grants"),
         ("GET", "/v1/admin/support-grants/g1/end"),
         ("POST", "/v1/admin/audit"),
+        ("POST", "/v1/admin/settings"),
+        ("DELETE", "/v1/admin/settings"),
     ] {
         refused(&h, ApiRequest::new(method, path).bearer(&admin), 405).await;
     }

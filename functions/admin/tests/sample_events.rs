@@ -11,8 +11,9 @@ use serde_json::Value;
 
 /// The samples, in an order that works one after the other: a role granted
 /// then removed, an account turned off then on, a grant made then ended,
-/// the caller's emails read then switched off.
-const SAMPLES: [&str; 11] = [
+/// the caller's emails read then switched off, the school's settings read
+/// then group analysis switched on.
+const SAMPLES: [&str; 13] = [
     "admin-list-staff.json",
     "admin-grant-role.json",
     "admin-remove-role.json",
@@ -24,6 +25,8 @@ const SAMPLES: [&str; 11] = [
     "admin-audit.json",
     "admin-get-notifications.json",
     "admin-set-notifications.json",
+    "admin-get-settings.json",
+    "admin-change-settings.json",
 ];
 
 /// The member of staff the samples name: the demo school's teacher.
@@ -106,6 +109,8 @@ async fn each_route_sample_is_answered() {
         audit,
         notifications,
         switch_off,
+        settings,
+        switch_on,
     ] = SAMPLES.map(|name| signed(&h, name));
 
     let staff = invoke(&h, &list).await;
@@ -171,6 +176,27 @@ async fn each_route_sample_is_answered() {
     let off = invoke(&h, &switch_off).await;
     assert_eq!(off.status, 200, "{}", off.body);
     assert_eq!(off.body, serde_json::json!({ "weeklySummary": false }));
+
+    // The settings are the school's: it is set up and linked to Wonde first.
+    let school = store::SchoolSettings {
+        name: "Riverside Academy".to_owned(),
+        time_zone: "Europe/London".to_owned(),
+    };
+    let store = &h.table.store;
+    let policy = domain::Policy::default_for_new_school();
+    store.put_school(&h.school, &school, &policy).await.unwrap();
+    store.link_wonde(&h.school, "A1329183376").await.unwrap();
+    let read = invoke(&h, &settings).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(
+        read.keys(),
+        BTreeSet::from(["groupAnalysis", "name", "timeZone"])
+    );
+    assert_eq!(read.body["groupAnalysis"], false);
+    let on = invoke(&h, &switch_on).await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(on.body["groupAnalysis"], true);
+    assert_eq!(h.syncs.drain().await.len(), 1, "a full sync was queued");
 }
 
 #[test]

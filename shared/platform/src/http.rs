@@ -39,6 +39,14 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::malformed("the request needs a JSON body"));
     }
+    // Every body is an object; serde would read a struct from an array of
+    // its fields in order, which no client means.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Problem::invalid(vec![FieldError::new(
+            ".",
+            "the body must be a JSON object, not an array",
+        )]));
+    }
 
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut reader).map_err(|error| {
@@ -242,6 +250,14 @@ mod tests {
         let problem = json_body::<Sample>(&request(r#"{"pupilIds":[1,"x"]}"#), 1024).unwrap_err();
         assert_eq!(problem.status, 400);
         assert_eq!(problem.errors[0].field, "pupilIds[1]");
+    }
+
+    #[test]
+    fn an_array_of_the_fields_is_not_a_body() {
+        let problem = json_body::<Sample>(&request(r#" [[1, 2], "a note"]"#), 1024).unwrap_err();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.errors[0].field, ".");
+        assert!(json_body::<Sample>(&request(r#"{"pupilIds":[1],"note":null}"#), 1024).is_ok());
     }
 
     #[test]

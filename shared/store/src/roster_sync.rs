@@ -5,8 +5,11 @@
 //!
 //! The Wonde link and the group-analysis setting are attributes of the
 //! school's settings item (`S#<school>` / `SCHOOL`); group analysis is off
-//! unless the school switches it on. The rest lives in `S#<school>#SYNC`.
+//! unless the school's leaders switch it on (the admin function's settings
+//! routes, through [`Store::switch_group_analysis`]). The rest lives in
+//! `S#<school>#SYNC`.
 
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use domain::SchoolId;
 use serde::{Deserialize, Serialize};
@@ -16,6 +19,7 @@ use crate::dynamo::{key, n, s};
 use crate::error::StoreError;
 use crate::keys;
 use crate::roster::RosterCounts;
+use crate::school::SchoolSettings;
 
 /// What the sync needs from the school's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -141,19 +145,62 @@ impl Store {
             .await
     }
 
-    /// Switches group analysis on or off. The next sync is a full one, which
-    /// writes the flags or removes them.
+    /// The school's settings item in one read: its name and time zone, and
+    /// what the sync reads of it; none if the school is not set up.
+    pub async fn school_settings(
+        &self,
+        school: &SchoolId,
+    ) -> Result<Option<(SchoolSettings, RosterSettings)>, StoreError> {
+        let Some(item) = self
+            .get_item(key(keys::school(school), keys::SCHOOL))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let settings: Keyed<SchoolSettings> = serde_dynamo::from_item(item.clone())?;
+        let roster: RosterSettings = serde_dynamo::from_item(item)?;
+        Ok(Some((settings.value, roster)))
+    }
+
+    /// Switches group analysis on or off (seeding and tests). The next sync
+    /// is a full one, which writes the flags or removes them.
     pub async fn set_group_analysis(&self, school: &SchoolId, on: bool) -> Result<(), StoreError> {
-        let value = aws_sdk_dynamodb::types::AttributeValue::Bool(on);
+        let value = AttributeValue::Bool(on);
         self.set_school_attribute(school, "groupAnalysis", value)
             .await
+    }
+
+    /// Switches group analysis to `on` in one transaction with `with` (the
+    /// audit record), only if the school is set up and the setting is not
+    /// `on` already. False if it was not switched: another request got there
+    /// first, or there is no such school. The next sync is a full one.
+    pub async fn switch_group_analysis(
+        &self,
+        school: &SchoolId,
+        on: bool,
+        with: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::school(school), keys::SCHOOL)))
+            .update_expression("SET groupAnalysis = :on")
+            .condition_expression(
+                "attribute_exists(pk) AND \
+                 (attribute_not_exists(groupAnalysis) OR groupAnalysis <> :on)",
+            )
+            .expression_attribute_values(":on", AttributeValue::Bool(on))
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut writes = vec![TransactWriteItem::builder().update(update).build()];
+        writes.extend(with);
+        self.transact(writes).await
     }
 
     async fn set_school_attribute(
         &self,
         school: &SchoolId,
         name: &str,
-        value: aws_sdk_dynamodb::types::AttributeValue,
+        value: AttributeValue,
     ) -> Result<(), StoreError> {
         self.client
             .update_item()

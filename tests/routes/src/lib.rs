@@ -159,10 +159,16 @@ impl Stack {
             "2026-09".to_owned(),
         )
         .expect("a generated key set signs");
+        // Switching group analysis queues a full roster sync, on a queue of its own.
+        let roster_sync_queue = TestQueue::create().await;
         let admin = admin::App {
             store: table.store.clone(),
             gate: platform::Gate::new(key.verifier()),
             cursors: cursors(),
+            syncs: EventQueue::new(
+                roster_sync_queue.client.clone(),
+                roster_sync_queue.url.clone(),
+            ),
         };
         let certificates_queue = TestQueue::create().await;
         let behaviour = behaviour::App {
@@ -193,6 +199,7 @@ impl Stack {
         };
         let rewards = rewards::App {
             store: table.store.clone(),
+            certificates: EventQueue::new(queue.client.clone(), queue.url.clone()),
             gate: platform::Gate::new(key.verifier()),
         };
         let charts = charts::App {
@@ -548,6 +555,8 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
         ("PUT", "/v1/admin/me/notifications") => {
             Some(serde_json::json!({ "weeklySummary": false }))
         }
+        // What a new school has already: the walk changes nothing.
+        ("PUT", "/v1/admin/settings") => Some(serde_json::json!({ "groupAnalysis": false })),
         ("POST", "/v1/integrations/wonde") => Some(serde_json::json!({
             "payload_type": "schoolMigration",
             "school_id": "A1930499544",

@@ -903,6 +903,22 @@ fn notification_preferences_fit_their_schema_on_and_off() {
 }
 
 #[test]
+fn school_settings_fit_their_schema_on_and_off() {
+    let doc = document();
+    for group_analysis in [true, false] {
+        fits(
+            &doc,
+            "SchoolSettings",
+            admin::SettingsView {
+                group_analysis,
+                name: "Riverside Academy".into(),
+                time_zone: "Europe/London".into(),
+            },
+        );
+    }
+}
+
+#[test]
 fn audit_records_fit_their_schema_and_page() {
     let doc = document();
     let record = AuditRecord {

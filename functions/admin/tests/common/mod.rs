@@ -1,7 +1,7 @@
-//! A school of one's own for each test: a fresh table on the emulator, a
-//! staff room with one member at every rank and in every account state, a
-//! key that signs their tokens, and the function's handler called
-//! in-process with real API Gateway events.
+//! A school of one's own for each test: a fresh table and roster-sync
+//! queue on the emulator, a staff room with one member at every rank and in
+//! every account state, a key that signs their tokens, and the function's
+//! handler called in-process with real API Gateway events.
 
 #![allow(dead_code)]
 
@@ -9,10 +9,11 @@ use admin::App;
 use chrono::Utc;
 use domain::{Email, Role, Roles, SchoolId, StaffId};
 use platform::CursorSigner;
+use platform::queue::EventQueue;
 use serde_json::Value;
 use store::{Account, AccountKey, AccountKind, AccountStatus, StaffMember, Store};
 pub use testkit::Answer;
-use testkit::{ApiRequest, SigningKey, TestTable};
+use testkit::{ApiRequest, SigningKey, TestQueue, TestTable};
 
 pub const ADMIN: &str = "staff-ada";
 pub const SLT: &str = "staff-sam";
@@ -68,6 +69,8 @@ const STAFF: [(&str, &str, &str, Seeded); 7] = [
 
 pub struct Harness {
     pub table: TestTable,
+    /// The roster-sync queue the function puts full syncs on.
+    pub syncs: TestQueue,
     pub key: SigningKey,
     pub school: SchoolId,
     pub app: App,
@@ -76,12 +79,14 @@ pub struct Harness {
 impl Harness {
     pub async fn new() -> Self {
         let table = TestTable::create().await;
+        let syncs = TestQueue::create().await;
         let key = SigningKey::generate();
         let school = SchoolId::parse("riverside").unwrap();
         seed_staff(&table.store, &school).await;
-        let app = app(&table, &key);
+        let app = app(&table, &syncs, &key);
         Self {
             table,
+            syncs,
             key,
             school,
             app,
@@ -91,7 +96,7 @@ impl Harness {
     /// A second instance of the function, whose gate has read nothing yet:
     /// what another Lambda instance would see.
     pub fn fresh_app(&self) -> App {
-        app(&self.table, &self.key)
+        app(&self.table, &self.syncs, &self.key)
     }
 
     pub fn token(&self, user: &str, role: Role) -> String {
@@ -169,11 +174,12 @@ impl Harness {
     }
 }
 
-fn app(table: &TestTable, key: &SigningKey) -> App {
+fn app(table: &TestTable, syncs: &TestQueue, key: &SigningKey) -> App {
     App {
         store: table.store.clone(),
         gate: platform::Gate::new(key.verifier()),
         cursors: CursorSigner::new("cursor secret for the tests, 32+ chars").unwrap(),
+        syncs: EventQueue::new(syncs.client.clone(), syncs.url.clone()),
     }
 }
 
