@@ -28,14 +28,13 @@ impl SchoolContext {
     /// The school's zone and settings; a school not (or no longer) set up
     /// is placed in London's day without groups, so its events still count.
     pub async fn read(store: &Store, school: &SchoolId) -> Result<Self, StoreError> {
-        let zone = match store.school(school).await? {
-            Some((settings, _)) => settings.zone().unwrap_or(chrono_tz::Europe::London),
-            None => chrono_tz::Europe::London,
+        let (zone, group_analysis) = match store.school_settings(school).await? {
+            Some((settings, roster)) => (
+                settings.zone().unwrap_or(chrono_tz::Europe::London),
+                roster.group_analysis,
+            ),
+            None => (chrono_tz::Europe::London, false),
         };
-        let group_analysis = store
-            .roster_settings(school)
-            .await?
-            .is_some_and(|s| s.group_analysis);
         Ok(Self {
             zone,
             plan: DayPlan::default(),
