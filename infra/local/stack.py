@@ -12,7 +12,8 @@
 Everything comes from infra/template.yaml: key schemas, attribute definitions,
 indexes, TTL, queue settings and redrive policies, the Secrets Manager secrets and
 the SES configuration sets and email identities (verified at once, as moto needs
-before it accepts mail from an address). Running `up` again is harmless.
+before it accepts mail from an address), and the SNS topics that deliver to a queue
+with their subscriptions (the SES event destination that feeds them is not created). Running `up` again is harmless.
 
 Parameters take their defaults unless `--parameter` gives a value, as
 `sam deploy --parameter-overrides` would. A secret with GenerateSecretString gets a
@@ -297,6 +298,41 @@ def ensure_mail(sesv2, template: dict, physical: dict[str, str]) -> None:
         physical[logical_id] = identity
 
 
+def ensure_queue_subscriptions(sns, sqs, template: dict, physical: dict[str, str]) -> None:
+    """SNS topics that deliver to a queue of the template, and those subscriptions.
+
+    Only topics with an `sqs` subscription are created (the alarm topic has no use
+    locally). The SES event destination that feeds MailFeedbackTopic is not created:
+    moto's SES never bounces or receives complaints, so nothing would reach it;
+    publish an SES event to the topic (or send one to the queue) to try the path.
+    Queue and topic policies are left out: moto does not enforce them."""
+    topics = cfn.resources(template, "AWS::SNS::Topic")
+    for logical_id, subscription in cfn.resources(template, "AWS::SNS::Subscription").items():
+        properties = subscription.get("Properties", {})
+        topic_id = cfn.referenced_id(properties.get("TopicArn"))
+        queue_id = cfn.referenced_id(properties.get("Endpoint"))
+        if properties.get("Protocol") != "sqs" or topic_id not in topics or queue_id not in physical:
+            continue
+        name = f"{cfn.PREFIX}-{re.sub(r'-topic$', '', cfn.kebab(topic_id))}"
+        topic_arn = sns.create_topic(Name=name)["TopicArn"]  # returns the existing topic if any
+        physical[topic_id] = topic_arn
+        queue_arn = sqs.get_queue_attributes(QueueUrl=physical[queue_id], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        existing = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        if any(s["Protocol"] == "sqs" and s["Endpoint"] == queue_arn for s in existing):
+            print(f"stack: topic {name} already delivers to {queue_arn.rsplit(':', 1)[-1]}")
+            continue
+        raw = properties.get("RawMessageDelivery") in (True, "true")
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "true" if raw else "false"},
+        )
+        print(f"stack: topic {name} delivers to {queue_arn.rsplit(':', 1)[-1]} ({logical_id})")
+
+
 SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}")
 
 
@@ -348,6 +384,7 @@ def up(args: argparse.Namespace) -> None:
     sqs = session.client("sqs", endpoint_url=args.endpoint)
     secretsmanager = session.client("secretsmanager", endpoint_url=args.endpoint)
     sesv2 = session.client("sesv2", endpoint_url=args.endpoint)
+    sns = session.client("sns", endpoint_url=args.endpoint)
     refs = cfn.environment_refs(template)
 
     env = {
@@ -380,6 +417,7 @@ def up(args: argparse.Namespace) -> None:
             secret_values[logical_id] = value
 
     ensure_mail(sesv2, template, physical)
+    ensure_queue_subscriptions(sns, sqs, template, physical)
 
     for name, value in cfn.environment_variables(template):
         local = environment_value(template, value, physical, secret_values)

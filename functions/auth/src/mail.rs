@@ -1,8 +1,12 @@
 //! The emails the auth function sends, through SES. Codes appear in the
-//! email and nowhere else: never in a log.
+//! email and nowhere else: never in a log. An address on the suppression
+//! list (it bounced for good or complained; see `functions/mail-feedback`)
+//! is not mailed, and the caller's answer does not change, so nothing tells
+//! them whether an address is known or suppressed.
 
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use domain::Email;
+use store::Store;
 
 /// Sends email from the service's address.
 pub struct Mailer {
@@ -22,6 +26,42 @@ impl Mailer {
             client,
             from: from.into(),
         }
+    }
+
+    /// Whether the address is on the suppression list; logged (by its
+    /// digest's prefix) when it is. If the list cannot be read the answer
+    /// is no: a code that never arrives costs the person more than one
+    /// more bounce costs us.
+    pub async fn suppressed(&self, store: &Store, to: &Email) -> bool {
+        match store.suppressed_addresses(std::slice::from_ref(to)).await {
+            Ok(suppressed) if !suppressed.is_empty() => {
+                tracing::info!(
+                    suppressed = suppressed.len(),
+                    address = %store::suppression::log_id(to),
+                    "email to a suppressed address not sent"
+                );
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                tracing::warn!(error = %error, "suppression list unread; sending anyway");
+                false
+            }
+        }
+    }
+
+    /// Sends a letter unless the address is on the suppression list; `Ok`
+    /// either way, so callers answer alike.
+    pub async fn send_unless_suppressed(
+        &self,
+        store: &Store,
+        to: &Email,
+        letter: Letter,
+    ) -> Result<(), String> {
+        if self.suppressed(store, to).await {
+            return Ok(());
+        }
+        self.send(to, letter).await
     }
 
     /// Sends a letter. A failure is logged and reported; the caller decides

@@ -50,7 +50,9 @@ struct Verify {
     password: Option<String>,
 }
 
-/// Stores a fresh code and emails it, unless one was sent moments ago.
+/// Stores a fresh code and emails it, unless one was sent moments ago or
+/// the address is on the suppression list (then no code is stored either,
+/// so one can be sent at once when the suppression is lifted).
 pub(crate) async fn send_code(
     app: &App,
     address: &domain::Email,
@@ -58,6 +60,9 @@ pub(crate) async fn send_code(
     lifetime_seconds: i64,
     letter: impl FnOnce(&str) -> mail::Letter,
 ) -> Result<(), Problem> {
+    if app.mailer.suppressed(&app.store, address).await {
+        return Ok(());
+    }
     let now = Utc::now().timestamp();
     if let Some(previous) = app
         .store
@@ -92,7 +97,10 @@ pub async fn staff(app: &App, request: &Request) -> Result<Response<Body>, Probl
         .map_err(store_failed)?
     {
         if account.status != AccountStatus::Pending {
-            let _ = app.mailer.send(&address, mail::already_registered()).await;
+            let _ = app
+                .mailer
+                .send_unless_suppressed(&app.store, &address, mail::already_registered())
+                .await;
         }
         return Ok(accepted(SENT));
     }
@@ -166,7 +174,10 @@ pub async fn parent(app: &App, request: &Request) -> Result<Response<Body>, Prob
         .map_err(store_failed)?;
     let account = match existing {
         Some(account) if account.status != AccountStatus::Pending => {
-            let _ = app.mailer.send(&address, mail::already_registered()).await;
+            let _ = app
+                .mailer
+                .send_unless_suppressed(&app.store, &address, mail::already_registered())
+                .await;
             return Ok(accepted(SENT));
         }
         Some(account) if account.kind != AccountKind::Parent => return Ok(accepted(SENT)),

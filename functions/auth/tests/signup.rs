@@ -315,3 +315,47 @@ async fn staff_who_forget_the_password_keep_their_code_for_the_retry() {
     assert_eq!(without.body["errors"][0]["field"], "password");
     assert_eq!(with.status, 200, "{}", with.body);
 }
+
+#[tokio::test]
+async fn a_suppressed_address_gets_the_usual_answer_and_no_code_until_it_is_lifted() {
+    let h = Harness::new().await;
+    let address = h.staff_email("staff-tess");
+    // GIVEN the address bounced for good (as mail-feedback records it).
+    let bounce = store::Feedback {
+        kind: store::FeedbackKind::PermanentBounce,
+        message_id: "ses-message-1".into(),
+        at: chrono::Utc::now(),
+    };
+    h.table
+        .store
+        .record_mail_feedback(&address, &bounce)
+        .await
+        .unwrap();
+
+    // WHEN they sign up, THEN the answer is as ever and no code is sent.
+    let asked = h
+        .post(
+            "/v1/auth/staff/signup",
+            json!({ "email": address.as_str() }),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert!(h.emails_to(&address).await.is_empty());
+
+    // Once an operator lifts it, the next request brings a code.
+    assert!(
+        h.table
+            .store
+            .lift_suppression(&address, chrono::Utc::now())
+            .await
+            .unwrap()
+    );
+    let again = h
+        .post(
+            "/v1/auth/staff/signup",
+            json!({ "email": address.as_str() }),
+        )
+        .await;
+    assert_eq!(again.status, 202, "{}", again.body);
+    assert_eq!(h.emails_to(&address).await.len(), 1);
+}

@@ -11,6 +11,10 @@
 //! queued twice or delivered twice sends one email. Someone who switched
 //! the kind off, has no work email, has no active account, or whose school
 //! revoked our access is skipped: the message succeeds and sends nothing.
+//! So is someone whose work address is on the suppression list (SES
+//! reported it bouncing for good, or them complaining; see
+//! `functions/mail-feedback`): their notification is recorded as skipped,
+//! so a redelivery does not try again.
 //! A message that can never be sent (not JSON, an unknown kind, a bad id)
 //! and one that failed for now are named in the batch's failures, so the
 //! rest of the batch goes on; after five tries a message lands in the
@@ -18,8 +22,6 @@
 //! ids, never an address or what the email says.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 use chrono::{DateTime, Duration, Utc};
 use domain::Notification;
 use mail_builder::MessageBuilder;
@@ -114,6 +116,9 @@ pub enum Skip {
     AccountDisabled,
     /// The school revoked our access.
     SchoolDisabled,
+    /// Their work address bounced for good or complained: it is on the
+    /// suppression list.
+    Suppressed,
 }
 
 impl Skip {
@@ -125,6 +130,7 @@ impl Skip {
             Skip::NoAccount => "no-account",
             Skip::AccountDisabled => "account-disabled",
             Skip::SchoolDisabled => "school-disabled",
+            Skip::Suppressed => "suppressed",
         }
     }
 }
@@ -239,6 +245,19 @@ pub async fn deliver(
         }
     };
 
+    if !app
+        .store
+        .suppressed_addresses(std::slice::from_ref(&to))
+        .await?
+        .is_empty()
+    {
+        app.store
+            .skip_notification(school, staff, id, kind, Skip::Suppressed.name(), now)
+            .await?;
+        tracing::info!(school = %school, staff = %staff, notification = id, kind = kind.name(), reason = Skip::Suppressed.name(), "notification skipped");
+        return Ok(Delivery::Skipped(Skip::Suppressed));
+    }
+
     match app
         .store
         .claim_notification(school, staff, id, kind, now, CLAIM)
@@ -249,7 +268,7 @@ pub async fn deliver(
         NotificationClaim::Busy => return Err(DeliveryError::Busy),
     }
 
-    if let Err(error) = send(app, &to, &render(notification)).await {
+    if let Err(error) = send(app, to.as_str(), &render(notification)).await {
         if let Err(release) = app.store.release_notification(school, staff, id).await {
             tracing::warn!(error = %release, "claim left to run out");
         }
@@ -272,7 +291,7 @@ pub async fn deliver(
 async fn recipient(
     app: &App,
     notification: &Notification,
-) -> Result<Result<String, Skip>, DeliveryError> {
+) -> Result<Result<domain::Email, Skip>, DeliveryError> {
     let school = notification.school_id();
     let staff = notification.staff_id();
     let account_key = AccountKey::of(AccountKind::Staff, Some(school), staff.as_str());
@@ -294,10 +313,7 @@ async fn recipient(
         Some(AccountStatus::Disabled) => return Ok(Err(Skip::AccountDisabled)),
         Some(AccountStatus::Active) => {}
     }
-    Ok(member
-        .and_then(|member| member.email)
-        .map(|email| email.as_str().to_owned())
-        .ok_or(Skip::NoEmail))
+    Ok(member.and_then(|member| member.email).ok_or(Skip::NoEmail))
 }
 
 /// The email a notification asks for.
@@ -326,28 +342,15 @@ pub fn message_bytes(from: &str, to: &str, email: &Email) -> Result<Vec<u8>, std
 /// Hands the email to SES.
 async fn send(app: &App, to: &str, email: &Email) -> Result<(), DeliveryError> {
     let raw = message_bytes(&app.from, to, email)?;
-    let content = EmailContent::builder()
-        .raw(
-            RawMessage::builder()
-                .data(Blob::new(raw))
-                .build()
-                .map_err(|_| DeliveryError::Ses)?,
-        )
-        .build();
-    app.ses
-        .send_email()
-        .from_email_address(&app.from)
-        .set_configuration_set_name(app.configuration_set.clone())
-        .content(content)
-        .send()
-        .await
-        .map_err(|error| {
-            tracing::error!(
-                error = %aws_sdk_sesv2::error::DisplayErrorContext(&error),
-                "SES did not take a notification email"
-            );
-            DeliveryError::Ses
-        })?;
+    platform::mail::send_raw(
+        &app.ses,
+        &app.from,
+        app.configuration_set.as_deref(),
+        raw,
+        "a notification email",
+    )
+    .await
+    .map_err(|_| DeliveryError::Ses)?;
     Ok(())
 }
 

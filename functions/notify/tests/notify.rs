@@ -4,12 +4,15 @@
 //! of the school's data is escaped.
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use chrono::{NaiveDate, Utc};
 use domain::notification::{DayFigures, GroupFigures, TypeFigures, WeekFigures, WeeklySummary};
 use domain::{Email, Notification, Role, Roles, SchoolId, StaffId};
 use serde_json::json;
-use store::{Account, AccountKind, AccountStatus, PreferencesChange, StaffMember};
+use store::{
+    Account, AccountKind, AccountStatus, Feedback, FeedbackKind, PreferencesChange, StaffMember,
+};
 use testkit::TestTable;
 
 /// The staff room of one test: each member with an address of their own.
@@ -400,4 +403,76 @@ fn the_sample_event_carries_one_weekly_summary() {
     let Notification::WeeklySummary { summary, .. } = &notification;
     assert_eq!(summary.days.len(), 5);
     assert!(notify::weekly::subject(summary).contains("(w/c 30 Nov 2026)"));
+}
+
+#[tokio::test]
+async fn a_summary_to_a_suppressed_address_is_skipped_for_good_and_others_still_go_out() {
+    let h = Harness::new().await;
+    // GIVEN the leader's work address bounced for good (as mail-feedback
+    // records it), and another senior leader's did not.
+    let leader = Email::parse(&h.address(LEADER)).unwrap();
+    let bounce = Feedback {
+        kind: FeedbackKind::PermanentBounce,
+        message_id: "ses-message-1".into(),
+        at: Utc::now(),
+    };
+    h.table
+        .store
+        .record_mail_feedback(&leader, &bounce)
+        .await
+        .unwrap();
+    let to_leader = message(&h, LEADER, summary("Riverside Academy", "Great work"));
+    let to_other = message(&h, SWITCHED_OFF, summary("Riverside Academy", "Great work"));
+
+    // WHEN both summaries are delivered in one batch
+    let handled = h.handle(&[&to_leader, &to_other]).await;
+
+    // THEN nothing fails, the leader gets nothing, the other gets theirs,
+    // and the skip is recorded on the leader's notification.
+    assert!(failed(&handled).is_empty());
+    assert_eq!((handled.sent, handled.skipped), (1, 1));
+    assert!(h.sent_to(LEADER).await.is_empty());
+    assert_eq!(h.sent_to(SWITCHED_OFF).await.len(), 1);
+    let record = h
+        .table
+        .client()
+        .get_item()
+        .table_name(&h.table.name)
+        .key(
+            "pk",
+            AttributeValue::S(format!("S#{}#STAFF#{LEADER}", h.school)),
+        )
+        .key(
+            "sk",
+            AttributeValue::S(format!("NOTIFICATION#weekly-2026-11-30-{LEADER}")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the skip is recorded");
+    assert_eq!(record["status"], AttributeValue::S("skipped".into()));
+    assert_eq!(record["skipReason"], AttributeValue::S("suppressed".into()));
+
+    // Once the suppression is lifted, that week's summary stays skipped (a
+    // redelivery finds it done) but the next one goes out.
+    assert!(
+        h.table
+            .store
+            .lift_suppression(&leader, Utc::now())
+            .await
+            .unwrap()
+    );
+    let again = h.handle(&[&to_leader]).await;
+    assert_eq!((again.sent, again.already_sent), (0, 1));
+    assert!(h.sent_to(LEADER).await.is_empty());
+    let next_week = serde_json::to_string(&Notification::WeeklySummary {
+        id: format!("weekly-2026-12-07-{LEADER}"),
+        school_id: h.school.clone(),
+        staff_id: StaffId::parse(LEADER).unwrap(),
+        summary: summary("Riverside Academy", "Great work"),
+    })
+    .unwrap();
+    assert_eq!(h.handle(&[&next_week]).await.sent, 1);
+    assert_eq!(h.sent_to(LEADER).await.len(), 1);
 }

@@ -17,13 +17,14 @@
 //! Who gets the email: the pupil's form tutors (from the roster), and the
 //! member of staff who awarded it or, for one earned by points, whoever
 //! logged the behaviour that earned it. Parents follow once they can link
-//! to their children.
+//! to their children. Addresses on the suppression list (they bounced for
+//! good or complained; see `functions/mail-feedback`) are left out and
+//! counted on the certificate; with every one suppressed, the certificate's
+//! email is marked `suppressed` and nothing is sent.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 use chrono::{DateTime, Duration, Utc};
-use domain::SchoolId;
+use domain::{Email, SchoolId};
 use platform::ConfigError;
 use platform::queue::EventQueue;
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,9 @@ pub enum Delivery {
     NothingToDo,
     /// Nobody named on it has a work email; recorded, not retried.
     NoRecipient,
+    /// Everybody it goes to is on the suppression list; recorded, not
+    /// retried.
+    Suppressed,
 }
 
 /// Why a message must be tried again.
@@ -188,13 +192,14 @@ pub async fn deliver(
     };
 
     match send(app, school, &certificate).await {
-        Ok(status) => {
+        Ok(Sending { status, suppressed }) => {
             app.store
-                .finish_certificate_email(school, id, status, Utc::now())
+                .finish_certificate_email(school, id, status, suppressed, Utc::now())
                 .await?;
-            tracing::info!(school = %school, certificate = %id, status = ?status, "certificate emailed");
+            tracing::info!(school = %school, certificate = %id, status = ?status, suppressed, "certificate emailed");
             Ok(match status {
                 EmailStatus::NoRecipient => Delivery::NoRecipient,
+                EmailStatus::Suppressed => Delivery::Suppressed,
                 _ => Delivery::Sent,
             })
         }
@@ -207,18 +212,25 @@ pub async fn deliver(
     }
 }
 
+/// How one certificate's email ended, and how many of its recipients were
+/// left out as suppressed.
+struct Sending {
+    status: EmailStatus,
+    suppressed: usize,
+}
+
 /// Renders the certificate and hands the email to SES.
 async fn send(
     app: &App,
     school: &SchoolId,
     certificate: &Certificate,
-) -> Result<EmailStatus, DeliveryError> {
+) -> Result<Sending, DeliveryError> {
     let (settings, policy) = app
         .store
         .school(school)
         .await?
         .ok_or(DeliveryError::NoSchool)?;
-    let mut to = Vec::new();
+    let mut to: Vec<Email> = Vec::new();
     // The pupil's form tutors hand certificates over; whoever awarded it
     // (or logged the behaviour that earned it) gets it too.
     let form = app
@@ -228,20 +240,31 @@ async fn send(
         .and_then(|pupil| pupil.registration_group);
     if let Some(form) = form {
         for tutor in app.store.tutors_of(school, &form).await? {
-            to.extend(tutor.email.map(|email| email.as_str().to_owned()));
+            to.extend(tutor.email);
         }
     }
     for staff in &certificate.notify {
         if let Some(member) = app.store.staff_member(school, staff).await?
             && let Some(email) = member.email
         {
-            to.push(email.as_str().to_owned());
+            to.push(email);
         }
     }
-    to.sort();
+    to.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     to.dedup();
     if to.is_empty() {
-        return Ok(EmailStatus::NoRecipient);
+        return Ok(Sending {
+            status: EmailStatus::NoRecipient,
+            suppressed: 0,
+        });
+    }
+    let suppressed = app.store.suppressed_addresses(&to).await?;
+    to.retain(|address| !suppressed.contains(address));
+    if to.is_empty() {
+        return Ok(Sending {
+            status: EmailStatus::Suppressed,
+            suppressed: suppressed.len(),
+        });
     }
 
     let sheet = certificate::Sheet::of(
@@ -253,7 +276,7 @@ async fn send(
     let pdf = certificate::render(&sheet);
     let letter = certificate::Letter {
         from: app.from.clone(),
-        to,
+        to: to.iter().map(|email| email.as_str().to_owned()).collect(),
         subject: format!(
             "Certificate: {} for {}",
             certificate.name, certificate.pupil_name
@@ -267,29 +290,19 @@ async fn send(
         pdf,
     };
     let raw = certificate::letter_bytes(&letter)?;
-    let content = EmailContent::builder()
-        .raw(
-            RawMessage::builder()
-                .data(Blob::new(raw))
-                .build()
-                .map_err(|_| DeliveryError::Ses)?,
-        )
-        .build();
-    app.ses
-        .send_email()
-        .from_email_address(&app.from)
-        .set_configuration_set_name(app.configuration_set.clone())
-        .content(content)
-        .send()
-        .await
-        .map_err(|error| {
-            tracing::error!(
-                error = %aws_sdk_sesv2::error::DisplayErrorContext(&error),
-                "SES did not take a certificate email"
-            );
-            DeliveryError::Ses
-        })?;
-    Ok(EmailStatus::Sent)
+    platform::mail::send_raw(
+        &app.ses,
+        &app.from,
+        app.configuration_set.as_deref(),
+        raw,
+        "a certificate email",
+    )
+    .await
+    .map_err(|_| DeliveryError::Ses)?;
+    Ok(Sending {
+        status: EmailStatus::Sent,
+        suppressed: suppressed.len(),
+    })
 }
 
 /// Puts back on the queue the certificates awarded before `now` less a

@@ -17,6 +17,7 @@ pub mod notification;
 pub mod password;
 pub mod policy;
 pub mod role;
+pub mod safeguarding;
 pub mod streak;
 
 pub use behaviour::{Behaviour, Note, Reason, Withdrawal};
@@ -32,4 +33,5 @@ pub use policy::{
     Term, Triggers,
 };
 pub use role::{Permission, Role, Roles, Scope};
+pub use safeguarding::WebhookUrl;
 pub use streak::{Streak, StreakHistory};

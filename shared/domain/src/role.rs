@@ -90,6 +90,16 @@ pub enum Permission {
     ReadStaffCharts,
     /// Choose which emails the service sends oneself.
     ManageOwnNotifications,
+    /// Write incident forms, edit and submit one's own, and read them.
+    RecordIncidents,
+    /// Read every incident form that is not a safeguarding concern.
+    ReadIncidents,
+    /// Read safeguarding incident forms, whoever wrote them.
+    ReadSafeguardingIncidents,
+    /// Review and close incident forms one may read, and edit them.
+    ReviewIncidents,
+    /// Set where the school's safeguarding concerns are forwarded.
+    ManageSafeguarding,
 }
 
 use Role::*;
@@ -313,6 +323,48 @@ pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
             (Admin, WholeSchool),
         ],
     ),
+    // Any member of staff may witness an incident and write it up; they
+    // read back what they wrote. Pastoral staff and leaders read every
+    // form, but a safeguarding concern only the DSL and leaders, and never
+    // vendor support.
+    (
+        Permission::RecordIncidents,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ReadIncidents,
+        &[
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ReadSafeguardingIncidents,
+        &[(Dsl, WholeSchool), (Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
+    (
+        Permission::ReviewIncidents,
+        &[
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ManageSafeguarding,
+        &[(Dsl, WholeSchool), (Slt, WholeSchool), (Admin, WholeSchool)],
+    ),
 ];
 
 impl Role {
@@ -475,6 +527,11 @@ mod tests {
             Permission::ReadCharts,
             Permission::ReadStaffCharts,
             Permission::ManageOwnNotifications,
+            Permission::RecordIncidents,
+            Permission::ReadIncidents,
+            Permission::ReadSafeguardingIncidents,
+            Permission::ReviewIncidents,
+            Permission::ManageSafeguarding,
         ];
         assert_eq!(PERMISSIONS.len(), all.len());
         for permission in all {
@@ -559,6 +616,32 @@ mod tests {
                 matches!(role, Slt | Admin),
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn safeguarding_concerns_reach_the_dsl_and_leaders_only() {
+        let readers = |permission| -> Vec<Role> {
+            Role::ALL
+                .into_iter()
+                .filter(|r| r.allows(permission))
+                .collect()
+        };
+        assert_eq!(
+            readers(Permission::RecordIncidents),
+            [Teacher, Tutor, HeadOfYear, Pastoral, Dsl, Slt, Admin]
+        );
+        assert_eq!(
+            readers(Permission::ReadIncidents),
+            [Pastoral, Dsl, Slt, Admin]
+        );
+        assert_eq!(
+            readers(Permission::ReadSafeguardingIncidents),
+            [Dsl, Slt, Admin]
+        );
+        assert_eq!(readers(Permission::ManageSafeguarding), [Dsl, Slt, Admin]);
+        for role in readers(Permission::ReviewIncidents) {
+            assert!(role.allows(Permission::ReadIncidents), "{role:?}");
         }
     }
 

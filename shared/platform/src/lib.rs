@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod config;
 pub mod cursor;
 pub mod http;
+pub mod mail;
 pub mod passwords;
 pub mod problem;
 pub mod queue;

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::audit::AuditRecord;
-use crate::dynamo::{Item, key, s};
+use crate::dynamo::{Item, key, n, s};
 use crate::error::StoreError;
 use crate::identity::conditional_put;
 use crate::keys;
@@ -56,6 +56,9 @@ pub enum EmailStatus {
     Sent,
     /// Nobody it could go to has a work email; nothing more will be tried.
     NoRecipient,
+    /// Every work email it could go to is on the suppression list (bounced
+    /// for good or complained); nothing more will be tried.
+    Suppressed,
 }
 
 /// A certificate as awarded: what it shows stays as it was on the day,
@@ -543,28 +546,36 @@ impl Store {
         }
     }
 
-    /// Records how a claimed email ended: sent, or nobody to send it to.
-    /// Only a pending certificate changes, so it is recorded once.
+    /// Records how a claimed email ended: sent, nobody to send it to, or
+    /// everybody suppressed, with how many recipients were left out as
+    /// suppressed (`emailSuppressed`, on the item only). Only a pending
+    /// certificate changes, so it is recorded once.
     pub async fn finish_certificate_email(
         &self,
         school: &SchoolId,
         id: &str,
         status: EmailStatus,
+        suppressed: usize,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let status = match status {
             EmailStatus::Sent => "sent",
             EmailStatus::NoRecipient => "noRecipient",
+            EmailStatus::Suppressed => "suppressed",
             EmailStatus::Pending => return Ok(()),
         };
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(certificate_pk(school, id), SK)))
-            .update_expression("SET emailStatus = :status, emailedAt = :at REMOVE emailClaimUntil")
+            .update_expression(
+                "SET emailStatus = :status, emailedAt = :at, emailSuppressed = :suppressed \
+                 REMOVE emailClaimUntil",
+            )
             .condition_expression("emailStatus = :pending")
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":status", s(status))
+            .expression_attribute_values(":suppressed", n(suppressed))
             .expression_attribute_values(":at", s(keys::instant(at)))
             .send()
             .await?;

@@ -23,12 +23,16 @@
 //! | groups, roster sync ledger | `S#<school>#ROSTER` | `GROUP#<wonde id>`, `LEDGER#...` |
 //! | roster sync state, lease, runs | `S#<school>#SYNC` | `STATE`, `LEASE`, `RUN#<instant>#<id>` |
 //! | registry of schools (status, Wonde id, time zone) | `SCHOOLS` | `SCHOOL#<school>` |
+//! | an address's mail suppression, SES events counted for it ([`crate::suppression`]) | `SUPPRESSION#<email key>` | `SUPPRESSION`, `EVENT#<kind>#<message id>` |
 //! | certificate | `S#<school>#CERTIFICATE#<id>` | `CERTIFICATE` |
 //! | pupil's earned certificate mark, per rule and cycle | `S#<school>#PUPIL#<pupil>` | `EARNED#<rule>#<cycle>` |
 //! | hand-awarded certificate's request record | `S#<school>#REQUEST#<id>` | `CERTIFICATE` |
 //! | school's chart tally of a day | `S#<school>#CHARTS` | `DAY#<date>` |
 //! | a week's chart tallies ([`crate::charts`]) | `S#<school>#CHARTS#<monday>` | `<dimension>#<id>` |
 //! | marks of events counted in the charts | `S#<school>#REQUEST#<id>`, `S#<school>#BEHAVIOUR#<id>` | `CHARTED...` |
+//! | incident form, its versions, its safeguarding deliveries ([`crate::incidents`]) | `S#<school>#INCIDENT#<id>` | `INCIDENT`, `V#<version>`, `DELIVERY#<version>` |
+//! | incident form's create request record | `S#<school>#REQUEST#<id>` | `INCIDENT` |
+//! | the school's safeguarding settings | `S#<school>#SAFEGUARDING` | `SETTINGS` |
 //!
 //! | index | pk | sk | holds |
 //! | --- | --- | --- | --- |
@@ -46,6 +50,8 @@
 //! | `gsi4` | `S#<school>#BOARD#<cycle>#HOUSES` | `<house>#<shard>` | the houses (house cycle items) |
 //! | `outbox` | `OUTBOX#<shard>` | `<outboxAt>` | request records whose event is not yet sent |
 //! | `outbox` | `CERTIFICATES#<shard>` | `<awardedAt>` | certificates not yet on the `certificates` queue ([`crate::certificates`]) |
+//! | `gsi4` | `S#<school>#INCIDENTS` | `INCIDENT#<occurredAt>#<id>` | the school's incident forms (form items) |
+//! | `outbox` | `SAFEGUARDING#<shard>` | `<createdAt>` | safeguarding deliveries not yet on the `safeguarding` queue |
 //! | `email` | `<digest of a work email>` | | roster staff, for sign-up |
 //!
 //! The roster comes from Wonde ([`crate::roster`]). Staff and classes keep
@@ -362,6 +368,13 @@ pub const NOTIFICATION_PREFERENCES: &str = "PREFERENCES";
 /// The id comes from whoever queued it, so it is escaped ([`part`]).
 pub fn notification(id: &str) -> String {
     format!("NOTIFICATION#{}", part(id))
+}
+
+/// The partition of one address's place on the mail suppression list: not
+/// a school's, since an address that bounces does so for every school.
+/// `email_key` is the address's digest, never the address.
+pub fn suppression(email_key: &str) -> String {
+    format!("SUPPRESSION#{email_key}")
 }
 
 #[cfg(test)]

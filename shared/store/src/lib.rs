@@ -18,6 +18,7 @@ pub mod charts;
 pub mod directory;
 pub mod error;
 pub mod identity;
+pub mod incidents;
 pub mod keys;
 pub mod lifecycle;
 pub mod notifications;
@@ -29,6 +30,7 @@ pub mod roster_sync;
 pub mod school;
 pub mod staff;
 pub mod streaks;
+pub mod suppression;
 
 mod dynamo;
 
@@ -54,6 +56,11 @@ pub use identity::{
     Account, AccountKey, AccountKind, AccountStatus, CodeCheck, CodePurpose, OneTimeCode, Session,
     TermsAcceptance, Throttle,
 };
+pub use incidents::{
+    Attempt, CreateResult, Delivery, DeliveryEmailClaim, DeliveryState, IncidentChange,
+    IncidentContent, IncidentQuery, IncidentStatus, IncidentSummary, IncidentVersion,
+    InvolvedPupil, PupilPart, SafeguardingMessage, SafeguardingSettings, Visibility,
+};
 pub use lifecycle::{Approval, Revocation, SchoolEntry, SchoolStatus};
 pub use notifications::{NotificationClaim, NotificationPreferences, PreferencesChange};
 pub use outbox::{Pending, PendingEvent};
@@ -73,6 +80,7 @@ pub use roster_sync::{
 pub use school::{ClassRoster, Member, Pupil, SchoolSettings};
 pub use staff::{StaffEntry, StaffMember};
 pub use streaks::StreakStanding;
+pub use suppression::{Feedback, FeedbackKind, FeedbackOutcome, Suppression};
 
 /// The table and the client that reaches it. Cheap to clone.
 #[derive(Clone)]

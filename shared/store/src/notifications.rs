@@ -19,7 +19,9 @@
 //! mark and sends nothing, or finds the claim and tries again later. Only a
 //! function that stops between SES taking the email and the mark being
 //! written leaves the notification to be sent once more when the claim runs
-//! out: SES has no idempotency key. Delivery records expire after
+//! out: SES has no idempotency key. A notification not sent on purpose for
+//! good (its address is on the suppression list) is marked `skipped`, which
+//! later deliveries take as done. Delivery records expire after
 //! [`DELIVERY_RECORD_DAYS`], long after any message could be redelivered.
 
 use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
@@ -109,6 +111,8 @@ pub enum NotificationClaim {
 
 const SENDING: &str = "sending";
 const SENT: &str = "sent";
+/// Not sent on purpose, for good (the address is suppressed).
+const SKIPPED: &str = "skipped";
 
 impl Store {
     /// A member of staff's preferences; the defaults if they never chose.
@@ -204,7 +208,7 @@ impl Store {
                 let found = self.get_item(delivery_key(school, staff, id)).await?;
                 let status = found.as_ref().and_then(|item: &Item| text(item, "status"));
                 Ok(match status.as_deref() {
-                    Some(SENT) => NotificationClaim::Done,
+                    Some(SENT | SKIPPED) => NotificationClaim::Done,
                     _ => NotificationClaim::Busy,
                 })
             }
@@ -232,6 +236,45 @@ impl Store {
             .expression_attribute_values(":sending", s(SENDING))
             .expression_attribute_values(":sent", s(SENT))
             .expression_attribute_values(":at", s(keys::instant(at)))
+            .send()
+            .await;
+        ignore_condition(result.map(|_| ()).map_err(StoreError::from))
+    }
+
+    /// Records that a notification was not sent on purpose and never will
+    /// be (`reason`, such as `suppressed`), so a later delivery finds it
+    /// done. A notification sent, or being sent, meanwhile is left as it is.
+    pub async fn skip_notification(
+        &self,
+        school: &SchoolId,
+        staff: &StaffId,
+        id: &str,
+        kind: NotificationKind,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let expires = now + Duration::days(DELIVERY_RECORD_DAYS);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(delivery_key(school, staff, id)))
+            .update_expression(
+                "SET #status = :skipped, skipReason = :reason, skippedAt = :now, \
+                 #kind = :kind, expiresAt = :expires REMOVE claimUntil",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR #status = :skipped OR (#status = :sending AND \
+                 (attribute_not_exists(claimUntil) OR claimUntil < :now))",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_values(":skipped", s(SKIPPED))
+            .expression_attribute_values(":sending", s(SENDING))
+            .expression_attribute_values(":reason", s(reason))
+            .expression_attribute_values(":kind", s(kind.name()))
+            .expression_attribute_values(":now", s(keys::instant(now)))
+            .expression_attribute_values(":expires", n(expires.timestamp()))
             .send()
             .await;
         ignore_condition(result.map(|_| ()).map_err(StoreError::from))

@@ -31,10 +31,11 @@ pub enum Function {
     Certificates,
     Rewards,
     Charts,
+    Sanctions,
 }
 
 /// Every HTTP function with its route table.
-pub const FUNCTIONS: [(Function, &[Route]); 9] = [
+pub const FUNCTIONS: [(Function, &[Route]); 10] = [
     (Function::Auth, &auth::ROUTES),
     (Function::Admin, &admin::ROUTES),
     (Function::Behaviour, &behaviour::ROUTES),
@@ -44,6 +45,7 @@ pub const FUNCTIONS: [(Function, &[Route]); 9] = [
     (Function::Certificates, &certificates::ROUTES),
     (Function::Rewards, &rewards::ROUTES),
     (Function::Charts, &charts::ROUTES),
+    (Function::Sanctions, &sanctions::ROUTES),
 ];
 
 /// The shared secret of the stack's Wonde webhook. The walk sends it, with
@@ -136,6 +138,7 @@ pub struct Stack {
     pub certificates: certificates::App,
     pub rewards: rewards::App,
     pub charts: charts::App,
+    pub sanctions: sanctions::App,
 }
 
 pub struct Answer {
@@ -206,6 +209,13 @@ impl Stack {
             store: table.store.clone(),
             gate: platform::Gate::new(key.verifier()),
         };
+        let sanctions = sanctions::App {
+            store: table.store.clone(),
+            safeguarding: EventQueue::new(queue.client.clone(), queue.url.clone()),
+            gate: platform::Gate::new(key.verifier()),
+            cursors: cursors(),
+            allow_local_webhooks: false,
+        };
         let wonde_webhook = wonde_webhook::App {
             store: table.store.clone(),
             syncs: EventQueue::new(queue.client.clone(), queue.url.clone()),
@@ -225,6 +235,7 @@ impl Stack {
             certificates,
             rewards,
             charts,
+            sanctions,
         }
     }
 
@@ -396,6 +407,7 @@ impl Stack {
             Function::Certificates => certificates::handle(&self.certificates, request).await,
             Function::Rewards => rewards::handle(&self.rewards, request).await,
             Function::Charts => charts::handle(&self.charts, request).await,
+            Function::Sanctions => sanctions::handle(&self.sanctions, request).await,
         };
         let status = response.status().as_u16();
         let content_type = response
@@ -555,6 +567,16 @@ pub fn request_for(route: &Route, ids: &PathIds) -> ApiRequest {
         ("PUT", "/v1/admin/me/notifications") => {
             Some(serde_json::json!({ "weeklySummary": false }))
         }
+        ("POST", "/v1/incidents") | ("PUT", "/v1/incidents/{id}") => Some(serde_json::json!({
+            "pupils": [{ "pupilId": ids.pupil, "role": "involved" }],
+            "occurredAt": "2026-12-03T10:15:00Z",
+            "place": "Science block",
+            "category": "Disruption",
+            "whatHappened": "Threw a stool across the lab.",
+        })),
+        ("PUT", "/v1/safeguarding/settings") => Some(serde_json::json!({
+            "webhookUrl": "https://safeguarding.example/hooks/classlights",
+        })),
         // What a new school has already: the walk changes nothing.
         ("PUT", "/v1/admin/settings") => Some(serde_json::json!({ "groupAnalysis": false })),
         ("POST", "/v1/integrations/wonde") => Some(serde_json::json!({

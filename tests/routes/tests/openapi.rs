@@ -36,7 +36,7 @@ fn document() -> Value {
 
 /// Every route of every HTTP function, with the function that answers it.
 fn routes() -> Vec<(&'static str, Route)> {
-    let functions: [(&str, &[Route]); 9] = [
+    let functions: [(&str, &[Route]); 10] = [
         ("behaviour", &behaviour::ROUTES),
         ("auth", &auth::ROUTES),
         ("admin", &admin::ROUTES),
@@ -46,6 +46,7 @@ fn routes() -> Vec<(&'static str, Route)> {
         ("certificates", &certificates::ROUTES),
         ("rewards", &rewards::ROUTES),
         ("charts", &charts::ROUTES),
+        ("sanctions", &sanctions::ROUTES),
     ];
     functions
         .into_iter()

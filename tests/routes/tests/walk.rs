@@ -139,6 +139,7 @@ fn every_function_the_walk_calls_is_listed() {
             Function::Certificates,
             Function::Rewards,
             Function::Charts,
+            Function::Sanctions,
         ]
     );
 }

@@ -6,10 +6,15 @@
 //! classlights-operator invite-admin --school <id> --email <work email>
 //! classlights-operator invite-support --email <address>
 //! classlights-operator keys init|jwks|add|promote <kid>|retire <kid>
+//! classlights-operator mail status|unsuppress <address>
 //! ```
 //!
-//! It reads `TABLE_NAME`, `MAIL_FROM` and `SIGNING_KEYS_SECRET_ARN` from
-//! the environment, as the auth function does.
+//! `mail unsuppress` lifts an address's suppression once the person has
+//! mended their mailbox (SES reported it bouncing for good, or them
+//! complaining, and nothing has been sent to it since); `mail status` shows
+//! where an address stands. It reads `TABLE_NAME`, `MAIL_FROM` and
+//! `SIGNING_KEYS_SECRET_ARN` from the environment, as the auth function
+//! does.
 
 use std::process::ExitCode;
 
@@ -47,9 +52,11 @@ async fn main() -> ExitCode {
         Some("invite-admin") => invite_admin(&aws, &args).await,
         Some("invite-support") => invite_support(&aws, &args).await,
         Some("keys") => keys(&aws, &args).await,
+        Some("mail") => mail_suppression(&aws, &args).await,
         _ => Err(
             "usage: classlights-operator invite-admin --school <id> --email <address> | \
-                  invite-support --email <address> | keys init|jwks|add|promote <kid>|retire <kid>"
+                  invite-support --email <address> | keys init|jwks|add|promote <kid>|retire <kid> | \
+                  mail status|unsuppress <address>"
                 .to_owned(),
         ),
     };
@@ -87,6 +94,18 @@ async fn send_invitation(
     school_name: &str,
 ) -> Result<(), String> {
     let store = store(aws)?;
+    if !store
+        .suppressed_addresses(std::slice::from_ref(address))
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Err(
+            "that address is on the suppression list (it bounced or complained); once the \
+             mailbox is mended, run `classlights-operator mail unsuppress` and invite again"
+                .into(),
+        );
+    }
     let plain = new_code();
     let code = OneTimeCode {
         code_hash: digest(&plain),
@@ -161,6 +180,55 @@ async fn invite_support(aws: &aws_config::SdkConfig, args: &Args) -> Result<(), 
         roles: Some(Roles::new([Role::Support])),
     };
     send_invitation(aws, &address, code, "Classlights support").await
+}
+
+/// Where an address stands on the suppression list, and lifting it.
+async fn mail_suppression(aws: &aws_config::SdkConfig, args: &Args) -> Result<(), String> {
+    let usage = || "mail status|unsuppress <address>".to_owned();
+    let step = args.0.get(1).map(String::as_str);
+    let address = args.0.get(2).ok_or_else(usage)?;
+    let address = Email::parse(address).map_err(|e| format!("<address> {e}"))?;
+    let store = store(aws)?;
+    match step {
+        Some("status") => {
+            match store
+                .suppression(&address)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                None => println!("no bounce or complaint recorded"),
+                Some(found) => println!(
+                    "suppressed: {}; reason: {}; bounces: {}, transient bounces: {}, \
+                     complaints: {}; first: {}; last: {}{}",
+                    found.suppressed,
+                    found.reason.as_deref().unwrap_or("none"),
+                    found.bounces,
+                    found.transient_bounces,
+                    found.complaints,
+                    found.first_at.to_rfc3339(),
+                    found.last_at.to_rfc3339(),
+                    found
+                        .lifted_at
+                        .map(|at| format!("; last lifted: {}", at.to_rfc3339()))
+                        .unwrap_or_default(),
+                ),
+            }
+            Ok(())
+        }
+        Some("unsuppress") => {
+            let lifted = store
+                .lift_suppression(&address, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            if lifted {
+                eprintln!("classlights-operator: suppression lifted; mail to the address resumes");
+            } else {
+                eprintln!("classlights-operator: the address was not suppressed; nothing changed");
+            }
+            Ok(())
+        }
+        _ => Err(usage()),
+    }
 }
 
 /// Keys are rotated in three steps, each followed by a deploy that passes
