@@ -437,13 +437,24 @@ async fn email_dsl(
     school: &SchoolId,
     delivery: &Delivery,
 ) -> Result<usize, ForwardError> {
-    let mut to: Vec<String> = app
+    let dsls: Vec<domain::Email> = app
         .store
         .staff_accounts(school)
         .await?
         .into_iter()
         .filter(|a| a.status == AccountStatus::Active && a.roles.contains(Role::Dsl))
-        .map(|a| a.email.as_str().to_owned())
+        .map(|a| a.email)
+        .collect();
+    // An address that bounced for good or complained is not mailed again;
+    // the warning lets an operator see that a DSL cannot be reached.
+    let suppressed = app.store.suppressed_addresses(&dsls).await?;
+    if !suppressed.is_empty() {
+        tracing::warn!(school = %school, delivery = %delivery.id, suppressed = suppressed.len(), "a DSL's address is on the suppression list and is not emailed");
+    }
+    let mut to: Vec<String> = dsls
+        .iter()
+        .filter(|a| !suppressed.contains(a))
+        .map(|a| a.as_str().to_owned())
         .collect();
     to.sort();
     to.dedup();

@@ -355,3 +355,32 @@ async fn a_school_without_a_webhook_fails_the_try_and_a_bad_message_is_retried()
     assert_eq!(form.body["delivery"]["state"], "failed");
     assert_eq!(form.body["delivery"]["lastError"], "not-configured");
 }
+
+#[tokio::test]
+async fn a_dsl_whose_address_bounced_for_good_is_not_emailed_and_the_form_is_still_forwarded() {
+    let h = Harness::new().await;
+    let receiver = Receiver::start(0).await;
+    configure(&h, &receiver.url).await;
+    let dsl = domain::Email::parse(&h.email(DSL)).unwrap();
+    let bounce = store::suppression::Feedback {
+        kind: store::suppression::FeedbackKind::PermanentBounce,
+        message_id: "ses-message-1".into(),
+        at: chrono::Utc::now(),
+    };
+    h.table
+        .store
+        .record_mail_feedback(&dsl, &bounce)
+        .await
+        .unwrap();
+    let id = submitted_concern(&h).await;
+    let queued = h.queue.drain().await;
+    let app = job(&h, &h.queue, 5).await;
+
+    let answer = forward_safeguarding::handle(&app, batch_of(&[(queued[0].clone(), 1)])).await;
+
+    assert!(answer.batch_item_failures.is_empty());
+    assert_eq!(receiver.seen().len(), 1);
+    let form = h.read(DSL, &id).await;
+    assert_eq!(form.body["delivery"]["state"], "delivered", "{}", form.body);
+    assert!(testkit::mail::sent_to(&h.email(DSL)).await.is_empty());
+}
