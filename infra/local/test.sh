@@ -121,7 +121,8 @@ teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING
 # --origin keeps the schema's own base path (its servers entry, e.g. /v1).
 # unsupported_method is left out: for a method with no route, API Gateway (and the
 # local router) answers 404 itself, so the function never gets to say 405.
-# run_schemathesis TOKEN [schemathesis run flags...]
+# run_schemathesis ROLE [schemathesis run flags...]: as the role whose token is in
+# SCHEMATHESIS_TOKEN, which stays out of the command line a failure prints.
 # A response may take as long as API Gateway waits for a function (29 s of its
 # 30): the emulator is slow under load, and a hang still fails. A request the
 # local stack never answers is sent again, twice at most: two of seven runs here
@@ -129,12 +130,12 @@ teacher_token="$("${DEVKIT[@]}" token --role teacher --key "$CLASSLIGHTS_SIGNING
 # goes on answering, nor in an AWS call, which gives up after 8 s); a stall that
 # outlasts the retries still fails the run.
 run_schemathesis() {
-  local token="$1"; shift
+  shift
   local config=()
   [[ -f infra/schemathesis.toml ]] && config=(--config-file infra/schemathesis.toml)
   HYPOTHESIS_STORAGE_DIRECTORY="$RUN_DIR/hypothesis" schemathesis "${config[@]}" run "$OPENAPI" \
     --origin "$CLASSLIGHTS_API_URL" \
-    -H "Authorization: Bearer $token" \
+    -H "Authorization: Bearer $SCHEMATHESIS_TOKEN" \
     --checks all \
     --exclude-checks unsupported_method \
     --max-examples "$SCHEMATHESIS_EXAMPLES" \
@@ -148,7 +149,7 @@ run_schemathesis() {
     --no-color \
     "$@"
 }
-on_failure_show_logs run_schemathesis "$teacher_token"
+SCHEMATHESIS_TOKEN="$teacher_token" on_failure_show_logs run_schemathesis teacher
 # The teacher may not use the admin routes nor change the policy, so those get a
 # second run as the demo school's admin, to reach past the door. Every policy change
 # it generates is refused (no If-Match it can guess names the demo school's version),
@@ -156,7 +157,7 @@ on_failure_show_logs run_schemathesis "$teacher_token"
 # operations in it, which its stateful phase needs.
 say "API contract (schemathesis) of the admin and policy routes, as an admin"
 admin_token="$("${DEVKIT[@]}" token --role admin --user staff-admin --key "$CLASSLIGHTS_SIGNING_KEY_FILE")"
-on_failure_show_logs run_schemathesis "$admin_token" --include-path-regex '^/v1/(admin|policy)(/|$)'
+SCHEMATHESIS_TOKEN="$admin_token" on_failure_show_logs run_schemathesis admin --include-path-regex '^/v1/(admin|policy)(/|$)'
 
 say "all tests passed"
 # One closing line that counts every Rust test run above.
