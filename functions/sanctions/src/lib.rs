@@ -1,8 +1,14 @@
-//! The sanctions function: incident forms, and where the school's
-//! safeguarding concerns are forwarded. (Detentions will join it.)
+//! The sanctions function: detentions, incident forms, and where the
+//! school's safeguarding concerns are forwarded.
 //!
 //! | route | what |
 //! | --- | --- |
+//! | `GET /v1/detentions/sessions` | the school's detention sessions from one date to another |
+//! | `POST /v1/detentions/sessions` | add a session (those who run detentions) |
+//! | `GET /v1/detentions/sessions/{id}` | a session's register: the pupils placed in it |
+//! | `GET /v1/detentions` | a pupil's detentions, or a day's |
+//! | `POST /v1/detentions` | set a detention, in a named session or the next with room |
+//! | `POST /v1/detentions/{id}/attendance` | mark it attended, missed, excused or cancelled |
 //! | `GET /v1/incidents` | the forms the caller may see, by pupil, status and time |
 //! | `POST /v1/incidents` | write a new form, as a draft |
 //! | `GET /v1/incidents/{id}` | one form as it stands, with its delivery |
@@ -18,6 +24,7 @@
 //! safeguarding concern by its author, the DSL and leaders only. Anyone
 //! else gets 404 for it and never finds it in a list.
 
+mod detentions;
 mod incidents;
 mod input;
 mod precondition;
@@ -30,7 +37,37 @@ use platform::{Access, Caller, ConfigError, CursorSigner, Gate, Problem, Route};
 use store::{SafeguardingMessage, Store};
 
 /// Every route this function answers, with who may call it.
-pub const ROUTES: [Route; 10] = [
+pub const ROUTES: [Route; 16] = [
+    Route::new(
+        "GET",
+        "/v1/detentions/sessions",
+        Access::Needs(Permission::SetDetentions),
+    ),
+    Route::new(
+        "POST",
+        "/v1/detentions/sessions",
+        Access::Needs(Permission::ManageDetentions),
+    ),
+    Route::new(
+        "GET",
+        "/v1/detentions/sessions/{id}",
+        Access::Needs(Permission::SetDetentions),
+    ),
+    Route::new(
+        "GET",
+        "/v1/detentions",
+        Access::Needs(Permission::SetDetentions),
+    ),
+    Route::new(
+        "POST",
+        "/v1/detentions",
+        Access::Needs(Permission::SetDetentions),
+    ),
+    Route::new(
+        "POST",
+        "/v1/detentions/{id}/attendance",
+        Access::Needs(Permission::SetDetentions),
+    ),
     Route::new(
         "GET",
         "/v1/incidents",
@@ -151,6 +188,20 @@ async fn dispatch(
 ) -> Result<Response<Body>, Problem> {
     use incidents::Transition;
     match (route.method, route.path, params) {
+        ("GET", "/v1/detentions/sessions", []) => {
+            detentions::list_sessions(app, caller, request).await
+        }
+        ("POST", "/v1/detentions/sessions", []) => {
+            detentions::create_session(app, caller, request).await
+        }
+        ("GET", "/v1/detentions/sessions/{id}", [id]) => {
+            detentions::register(app, caller, id).await
+        }
+        ("GET", "/v1/detentions", []) => detentions::list(app, caller, request).await,
+        ("POST", "/v1/detentions", []) => detentions::create(app, caller, request).await,
+        ("POST", "/v1/detentions/{id}/attendance", [id]) => {
+            detentions::attendance(app, caller, request, id).await
+        }
         ("GET", "/v1/incidents", []) => incidents::list(app, caller, request).await,
         ("POST", "/v1/incidents", []) => incidents::create(app, caller, request).await,
         ("GET", "/v1/incidents/{id}", [id]) => incidents::read(app, caller, id).await,

@@ -100,6 +100,12 @@ pub enum Permission {
     ReviewIncidents,
     /// Set where the school's safeguarding concerns are forwarded.
     ManageSafeguarding,
+    /// Set a detention for a pupil, read the school's detentions and
+    /// sessions, and mark the register of a session one supervises.
+    SetDetentions,
+    /// Add detention sessions, mark any register, and mark again a
+    /// detention already marked.
+    ManageDetentions,
 }
 
 use Role::*;
@@ -365,6 +371,30 @@ pub const PERMISSIONS: &[(Permission, &[(Role, Scope)])] = &[
         Permission::ManageSafeguarding,
         &[(Dsl, WholeSchool), (Slt, WholeSchool), (Admin, WholeSchool)],
     ),
+    // Any teacher may keep a pupil back; those who run the school's
+    // detentions (heads of year, pastoral staff, leaders) add the sessions
+    // and put right a register marked wrongly.
+    (
+        Permission::SetDetentions,
+        &[
+            (Teacher, WholeSchool),
+            (Tutor, WholeSchool),
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Dsl, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
+    (
+        Permission::ManageDetentions,
+        &[
+            (HeadOfYear, WholeSchool),
+            (Pastoral, WholeSchool),
+            (Slt, WholeSchool),
+            (Admin, WholeSchool),
+        ],
+    ),
 ];
 
 impl Role {
@@ -532,6 +562,8 @@ mod tests {
             Permission::ReadSafeguardingIncidents,
             Permission::ReviewIncidents,
             Permission::ManageSafeguarding,
+            Permission::SetDetentions,
+            Permission::ManageDetentions,
         ];
         assert_eq!(PERMISSIONS.len(), all.len());
         for permission in all {

@@ -33,6 +33,7 @@
 //! | incident form, its versions, its safeguarding deliveries ([`crate::incidents`]) | `S#<school>#INCIDENT#<id>` | `INCIDENT`, `V#<version>`, `DELIVERY#<version>` |
 //! | incident form's create request record | `S#<school>#REQUEST#<id>` | `INCIDENT` |
 //! | the school's safeguarding settings | `S#<school>#SAFEGUARDING` | `SETTINGS` |
+//! | detention session, detention, detention settings ([`crate::detentions`]) | `S#<school>#DETENTIONSESSION#<id>`, `S#<school>#DETENTION#<id>`, `S#<school>#DETENTIONS` | `SESSION`, `DETENTION`, `SETTINGS` |
 //!
 //! | index | pk | sk | holds |
 //! | --- | --- | --- | --- |
@@ -51,6 +52,8 @@
 //! | `outbox` | `OUTBOX#<shard>` | `<outboxAt>` | request records whose event is not yet sent |
 //! | `outbox` | `CERTIFICATES#<shard>` | `<awardedAt>` | certificates not yet on the `certificates` queue ([`crate::certificates`]) |
 //! | `gsi4` | `S#<school>#INCIDENTS` | `INCIDENT#<occurredAt>#<id>` | the school's incident forms (form items) |
+//! | `gsi4` | `S#<school>#DETENTIONSESSIONS`, `S#<school>#DETENTIONS` | `<date>#...` | detention sessions by start; detentions by day and session |
+//! | `gsi1` | `S#<school>#PUPIL#<pupil>` | `DETENTION#<date>#<id>` | a pupil's detentions |
 //! | `outbox` | `SAFEGUARDING#<shard>` | `<createdAt>` | safeguarding deliveries not yet on the `safeguarding` queue |
 //! | `email` | `<digest of a work email>` | | roster staff, for sign-up |
 //!

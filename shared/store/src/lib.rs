@@ -15,6 +15,7 @@ pub mod audit;
 pub mod behaviours;
 pub mod certificates;
 pub mod charts;
+pub mod detentions;
 pub mod directory;
 pub mod error;
 pub mod identity;
@@ -47,6 +48,10 @@ pub use certificates::{
     EmailStatus,
 };
 pub use charts::{ChartFact, EventFold, EventMark, FoldOutcome, StoredAggregate};
+pub use detentions::{
+    DEFAULT_NOTICE_DAYS, Detention, DetentionFilter, DetentionSession, DetentionStatus, MarkResult,
+    PlaceResult,
+};
 pub use directory::{
     ClassDetail, ClassEntry, ClassQuery, DirectoryClass, DirectoryPupil, DirectoryStaff, Page,
     PupilQuery, StaffQuery,
