@@ -1,100 +1,31 @@
-//! Versions on the wire: the `ETag` a read answers and the `If-Match` a
-//! change must send back, so that a leader never overwrites an edit they
-//! have not seen.
+//! A policy's versions on the wire: `"policy-3"` in `ETag` and `If-Match`,
+//! so that a leader never overwrites an edit they have not seen.
 
 use lambda_http::{Body, Request, Response};
 use platform::Problem;
+use platform::precondition::Versions;
 
-const TYPE_BASE: &str = "https://classlights.app/problems/";
+const VERSIONS: Versions = Versions {
+    prefix: "policy",
+    noun: "policy",
+};
 
 /// The entity tag of a policy version, such as `"policy-3"`.
 pub fn etag(version: u32) -> String {
-    format!("\"policy-{version}\"")
+    VERSIONS.etag(version)
 }
 
 /// Adds the version's `ETag` to an answer.
-pub fn tagged(mut response: Response<Body>, version: u32) -> Response<Body> {
-    response.headers_mut().insert(
-        http::header::ETAG,
-        etag(version).parse().expect("a valid header"),
-    );
-    response
+pub fn tagged(response: Response<Body>, version: u32) -> Response<Body> {
+    VERSIONS.tagged(response, version)
 }
 
-/// The version the caller's `If-Match` names: 428 without one (or with
-/// `*`, which names no version), 412 when it names none of ours.
+/// The policy version the caller's `If-Match` names (428 or 412 if none).
 pub fn if_match(request: &Request) -> Result<u32, Problem> {
-    let values: Vec<&str> = request
-        .headers()
-        .get_all(http::header::IF_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    if values.is_empty() || values.contains(&"*") {
-        return Err(required());
-    }
-    values
-        .iter()
-        .find_map(|tag| {
-            tag.strip_prefix("\"policy-")?
-                .strip_suffix('"')?
-                .parse()
-                .ok()
-        })
-        .ok_or_else(|| failed("If-Match names no version of this policy"))
-}
-
-/// 428: a change needs the version it was made from.
-pub fn required() -> Problem {
-    problem(
-        428,
-        "precondition-required",
-        "Precondition required",
-        "send If-Match with the ETag of the policy you read",
-    )
+    VERSIONS.if_match(request)
 }
 
 /// 412: the policy is not (or no longer) the version the caller read.
 pub fn failed(detail: &str) -> Problem {
-    problem(412, "precondition-failed", "Precondition failed", detail)
-}
-
-fn problem(status: u16, slug: &str, title: &'static str, detail: &str) -> Problem {
-    Problem {
-        kind: format!("{TYPE_BASE}{slug}"),
-        title,
-        status,
-        detail: detail.to_owned(),
-        errors: Vec::new(),
-        retry_after_seconds: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with(values: &[&str]) -> Request {
-        let mut builder = http::Request::builder();
-        for value in values {
-            builder = builder.header("if-match", *value);
-        }
-        builder.body(Body::Empty).unwrap()
-    }
-
-    #[test]
-    fn if_match_names_a_version() {
-        assert_eq!(if_match(&with(&["\"policy-3\""])).unwrap(), 3);
-        assert_eq!(if_match(&with(&["\"x\", \"policy-12\""])).unwrap(), 12);
-        assert_eq!(if_match(&with(&[])).unwrap_err().status, 428);
-        assert_eq!(if_match(&with(&["*"])).unwrap_err().status, 428);
-        assert_eq!(if_match(&with(&["policy-3"])).unwrap_err().status, 412);
-        assert_eq!(
-            if_match(&with(&["W/\"policy-3\""])).unwrap_err().status,
-            412
-        );
-    }
+    Problem::precondition_failed(detail)
 }

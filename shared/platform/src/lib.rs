@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod http;
 pub mod mail;
 pub mod passwords;
+pub mod precondition;
 pub mod problem;
 pub mod queue;
 pub mod route;

@@ -49,6 +49,22 @@ impl Problem {
         }
     }
 
+    /// 412: what the caller changes is not (or no longer) the version they
+    /// read.
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::new(412, "precondition-failed", "Precondition failed", detail)
+    }
+
+    /// 428: a change needs the version it was made from.
+    pub fn precondition_required(detail: impl Into<String>) -> Self {
+        Self::new(
+            428,
+            "precondition-required",
+            "Precondition required",
+            detail,
+        )
+    }
+
     /// 400: the request could not be read at all.
     pub fn malformed(detail: impl Into<String>) -> Self {
         Self::new(400, "malformed-request", "Malformed request", detail)
